@@ -1,0 +1,130 @@
+// GET /integrations/oauth/callback/{provider}: consume state -> check -> exchange -> seal as pending completion -> redirect.
+import { extractIdentity } from '../oauth/identity';
+import { requestTokens } from '../oauth/exchange';
+import { TOKEN_PATTERN, randomToken } from '../oauth/random';
+import { completionBinding } from '../oauth/binding';
+import { completionKey, seal } from '../oauth/seal';
+import { verifyShopifyCallback } from '../oauth/shopify-hmac';
+import { tokenDocument } from '../oauth/token-document';
+import { isProviderId, resolveProvider } from '../providers/registry';
+import type { CallbackCheck, ProviderEntry } from '../providers/types';
+import { clientCredentials } from '../store/client-credentials';
+import { putCompletion } from '../store/completions';
+import { consumeState, type StateRecord } from '../store/states';
+import { physicalTableName } from '../store/tables';
+import { readEnv } from '../shared/env';
+import { ServiceError, type ErrorCode } from '../shared/errors';
+import { queryOf, redirect, type HttpEvent, type HttpResult } from '../shared/http';
+import { logger } from '../shared/logger';
+import { appRedirect, callbackUrl } from '../shared/urls';
+import type { ClientCredentials } from '../oauth/http-request';
+
+const env = readEnv();
+const statesTable = physicalTableName(env.tablePrefix, 'oauth-states');
+
+/** How long exchanged tokens wait, sealed, for the user who started the flow to confirm. */
+export const COMPLETION_LIFETIME_MS = 5 * 60 * 1000;
+
+const CALLBACK_VALUE = /^[A-Za-z0-9._~+/=:-]{1,256}$/;
+
+/** Checks a provider requires on its callback, by name (registry `callbackChecks`). */
+const CALLBACK_CHECKS: Record<CallbackCheck, (params: Record<string, string>, state: StateRecord, credentials: ClientCredentials) => void> = {
+  'shopify-hmac': (params, state, credentials) => {
+    if (!verifyShopifyCallback(params, credentials.clientSecret)) {
+      throw new ServiceError('invalid_signature', 'the callback signature does not match');
+    }
+    if (params.shop !== state.shop) throw new ServiceError('shop_mismatch', 'the callback names another shop');
+  },
+};
+
+function checkIssuer(provider: ProviderEntry, params: Record<string, string>): void {
+  // RFC 9207 / RFC 9700 §4.4.2: a provider known to send `iss` must send its own.
+  if (provider.issuer !== undefined && params.iss !== provider.issuer) {
+    throw new ServiceError('issuer_mismatch', 'the response does not come from the expected authorization server');
+  }
+}
+
+function capturedParams(provider: ProviderEntry, params: Record<string, string>): Record<string, string> {
+  const captured: Record<string, string> = {};
+  for (const name of provider.callbackParams) {
+    const value = params[name];
+    if (value === undefined || !CALLBACK_VALUE.test(value)) {
+      throw new ServiceError('invalid_callback', `the callback lacks a valid ${name}`);
+    }
+    captured[name] = value;
+  }
+  return captured;
+}
+
+async function complete(provider: ProviderEntry, params: Record<string, string>, state: StateRecord): Promise<string> {
+  if (state.expiresAt < Date.now()) throw new ServiceError('expired_state', 'the sign-in took too long; start again');
+  if (state.provider !== provider.id) throw new ServiceError('provider_mismatch', 'this sign-in was started for another provider');
+  if (params.error !== undefined) {
+    throw new ServiceError(params.error === 'access_denied' ? 'access_denied' : 'provider_error', 'the provider did not grant access');
+  }
+  checkIssuer(provider, params);
+  const code = params.code;
+  if (!code || code.length > 2048) throw new ServiceError('invalid_callback', 'the callback carries no authorization code');
+  const credentials = await clientCredentials(env.secretPrefix, provider.id, env.credentialsMaxAgeSeconds);
+  for (const check of provider.callbackChecks) CALLBACK_CHECKS[check](params, state, credentials);
+  const captured = capturedParams(provider, params);
+
+  const tokens = await requestTokens(
+    provider,
+    { grantType: 'authorization_code', code, redirectUri: callbackUrl(env.apiUrl, provider.id), codeVerifier: state.codeVerifier },
+    credentials,
+    state.shop,
+  );
+  const now = Date.now();
+  const identity = extractIdentity(provider, tokens.fields, captured);
+  const document = tokenDocument(provider.id, tokens, identity, now, state.shop);
+
+  const completionId = randomToken(32);
+  const expiresAt = now + COMPLETION_LIFETIME_MS;
+  await putCompletion(statesTable, {
+    state: completionKey(completionId),
+    kind: 'completion',
+    provider: provider.id,
+    userId: state.userId,
+    accountId: state.accountId,
+    sourceId: state.sourceId,
+    sealed: seal(JSON.stringify(document), completionId, completionBinding(state)),
+    createdAt: new Date(now).toISOString(),
+    expiresAt,
+    ttl: Math.ceil(expiresAt / 1000) + 600,
+  });
+  logger.info('oauth callback exchanged code; awaiting confirmation', {
+    provider: provider.id,
+    accountId: state.accountId,
+    userId: state.userId,
+    reconnect: !!state.sourceId,
+  });
+  return completionId;
+}
+
+function errorRedirect(provider: string | undefined, code: ErrorCode, returnPath?: string): HttpResult {
+  return redirect(appRedirect(env.appUrl, returnPath, { status: 'error', ...(provider ? { provider } : {}), error: code }));
+}
+
+export async function handler(event: HttpEvent): Promise<HttpResult> {
+  const providerId = event?.pathParameters?.provider;
+  if (!isProviderId(providerId)) return errorRedirect(undefined, 'unknown_provider');
+  const provider = resolveProvider(providerId, env.endpointOverrides);
+  let state: StateRecord | undefined;
+  try {
+    const { params, repeated } = queryOf(event);
+    if (repeated) throw new ServiceError('invalid_callback', 'the callback repeats a parameter');
+    if (!params.state) throw new ServiceError('missing_state', 'the callback carries no state');
+    if (!TOKEN_PATTERN.test(params.state)) throw new ServiceError('invalid_state', 'unknown or used state');
+    state = await consumeState(statesTable, params.state);
+    if (!state) throw new ServiceError('invalid_state', 'unknown or used state');
+    const completionId = await complete(provider, params, state);
+    return redirect(appRedirect(env.appUrl, state.returnPath, { status: 'pending', provider: provider.id, completion: completionId }));
+  } catch (error) {
+    const code: ErrorCode = error instanceof ServiceError ? error.code : 'internal_error';
+    const fields = { provider: provider.id, error: code, accountId: state?.accountId, userId: state?.userId };
+    if (error instanceof ServiceError) logger.warn('oauth callback refused', fields);
+    else logger.error('oauth callback failed', { ...fields, cause: (error as Error)?.name, detail: (error as Error)?.message });
+    return errorRedirect(provider.id, code, state?.returnPath);
+  }
+}

@@ -1,0 +1,116 @@
+// POST /integrations/oauth/{provider}/start: parse -> authorize caller -> store state -> respond with the URL.
+import * as v from 'valibot';
+import { buildAuthorizationUrl } from '../oauth/authorization-url';
+import { createPkce } from '../oauth/pkce';
+import { randomToken } from '../oauth/random';
+import { isSafeReturnPath } from '../oauth/return-path';
+import { isShopDomain } from '../oauth/shop';
+import { PROVIDER_IDS, isProviderId, resolveProvider } from '../providers/registry';
+import { clientCredentials } from '../store/client-credentials';
+import { isMember } from '../store/memberships';
+import { getSource } from '../store/sources';
+import { putState } from '../store/states';
+import { physicalTableName } from '../store/tables';
+import { readEnv } from '../shared/env';
+import { ServiceError } from '../shared/errors';
+import { callerOf, errorResponse, json, jsonBody, type HttpEvent, type HttpResult } from '../shared/http';
+import { logger } from '../shared/logger';
+import { callbackUrl } from '../shared/urls';
+
+const env = readEnv();
+const tables = {
+  states: physicalTableName(env.tablePrefix, 'oauth-states'),
+  userAccounts: physicalTableName(env.tablePrefix, 'user-accounts'),
+  sources: physicalTableName(env.tablePrefix, 'sources'),
+};
+
+/** How long a state may wait for its callback. */
+export const STATE_LIFETIME_MS = 10 * 60 * 1000;
+
+const id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be an id'));
+const StartBody = v.strictObject({
+  accountId: v.optional(id),
+  sourceId: v.optional(id),
+  returnPath: v.optional(v.pipe(v.string(), v.check((p: string) => isSafeReturnPath(p), 'must be a relative path in the app'))),
+  shop: v.optional(v.string()),
+});
+
+function parseBody(event: HttpEvent): v.InferOutput<typeof StartBody> {
+  const result = v.safeParse(StartBody, jsonBody(event));
+  if (result.success) return result.output;
+  const issue = result.issues[0];
+  const key = v.getDotPath(issue);
+  if (key === 'returnPath') throw new ServiceError('invalid_return_path', 'returnPath must be a relative path in the app, such as /sources');
+  throw new ServiceError('invalid_body', key ? `body field ${key}: ${issue.message}` : 'the body must be a JSON object');
+}
+
+async function start(event: HttpEvent): Promise<HttpResult> {
+  const providerId = event?.pathParameters?.provider;
+  if (!isProviderId(providerId)) {
+    throw new ServiceError('unknown_provider', `unknown provider; supported: ${PROVIDER_IDS.join(', ')}`);
+  }
+  const provider = resolveProvider(providerId, env.endpointOverrides);
+  const caller = callerOf(event);
+  const body = parseBody(event);
+
+  let shop: string | undefined;
+  if (provider.requiresShop) {
+    if (!isShopDomain(body.shop)) throw new ServiceError('invalid_shop', 'shop must be a store domain such as example.myshopify.com');
+    shop = body.shop;
+  } else if (body.shop !== undefined) {
+    throw new ServiceError('invalid_body', `shop is only accepted for providers that need one, not ${provider.id}`);
+  }
+
+  const accountId = body.accountId ?? caller.accountId;
+  if (accountId !== caller.accountId && !(await isMember(tables.userAccounts, caller.userId, accountId))) {
+    throw new ServiceError('forbidden', 'you are not a member of that account');
+  }
+  if (body.sourceId !== undefined) {
+    const source = await getSource(tables.sources, accountId, body.sourceId);
+    if (!source || source.provider !== provider.id) {
+      throw new ServiceError('source_not_found', `no ${provider.id} source ${body.sourceId} in this account`);
+    }
+  }
+
+  const credentials = await clientCredentials(env.secretPrefix, provider.id, env.credentialsMaxAgeSeconds);
+  const state = randomToken(32);
+  const pkce = provider.pkce ? createPkce() : undefined;
+  const now = Date.now();
+  const expiresAt = now + STATE_LIFETIME_MS;
+  await putState(tables.states, {
+    state,
+    kind: 'state',
+    provider: provider.id,
+    userId: caller.userId,
+    accountId,
+    sourceId: body.sourceId,
+    returnPath: body.returnPath,
+    shop,
+    codeVerifier: pkce?.verifier,
+    createdAt: new Date(now).toISOString(),
+    expiresAt,
+    ttl: Math.ceil(expiresAt / 1000) + 3600,
+  });
+  const authorizationUrl = buildAuthorizationUrl(provider, {
+    clientId: credentials.clientId,
+    redirectUri: callbackUrl(env.apiUrl, provider.id),
+    state,
+    codeChallenge: pkce?.challenge,
+    shop,
+  });
+  logger.info('oauth flow started', { provider: provider.id, accountId, userId: caller.userId, reconnect: !!body.sourceId });
+  return json(200, { authorizationUrl, state, expiresAt: new Date(expiresAt).toISOString() });
+}
+
+export async function handler(event: HttpEvent): Promise<HttpResult> {
+  try {
+    return await start(event);
+  } catch (error) {
+    if (error instanceof ServiceError) {
+      logger.warn('oauth start refused', { error: error.code, provider: event?.pathParameters?.provider });
+    } else {
+      logger.error('oauth start failed', { error: (error as Error)?.name, cause: (error as Error)?.message });
+    }
+    return errorResponse(error);
+  }
+}

@@ -1,0 +1,32 @@
+// One token-endpoint round trip: build the request, send it, check the answer.
+import type { ProviderEntry } from '../providers/types';
+import { ServiceError } from '../shared/errors';
+import type { ClientCredentials } from './http-request';
+import { buildTokenRequest, type TokenGrant } from './token-request';
+import { processTokenResponse, type TokenSet } from './token-response';
+import { TransportError, send } from './transport';
+
+/** Token endpoint timeout: authorization codes expire fast (Box: 30 s), so fail early and clearly. */
+export const TOKEN_TIMEOUT_MS = 8000;
+
+/**
+ * Runs a grant at the provider's token endpoint.
+ * @throws ServiceError invalid_grant | provider_rejected | provider_unavailable | invalid_token_response
+ */
+export async function requestTokens(
+  provider: ProviderEntry,
+  grant: TokenGrant,
+  credentials: ClientCredentials,
+  shop?: string,
+): Promise<TokenSet> {
+  const request = buildTokenRequest(provider, grant, credentials, shop);
+  try {
+    const response = await send(request, TOKEN_TIMEOUT_MS);
+    return processTokenResponse(provider, response, Date.now());
+  } catch (error) {
+    if (error instanceof TransportError) {
+      throw new ServiceError('provider_unavailable', 'the provider did not answer; try again', { cause: error });
+    }
+    throw error;
+  }
+}

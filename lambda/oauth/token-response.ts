@@ -1,0 +1,109 @@
+// Token endpoint responses (RFC 6749 §5.1/§5.2) checked and normalised, provider quirks taken from the registry.
+import * as v from 'valibot';
+import type { ProviderEntry } from '../providers/types';
+import { ServiceError } from '../shared/errors';
+
+export interface ProviderResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** The normalised outcome of a successful token request. */
+export interface TokenSet {
+  accessToken: string;
+  refreshToken?: string;
+  tokenType: string;
+  /** Granted scopes; the requested ones when the provider does not echo them. */
+  scopes: string[];
+  /** Absolute expiry (epoch ms); null when the provider documents non-expiring tokens. */
+  expiresAt: number | null;
+  /** The raw JSON object, for identity fields. Never logged. */
+  fields: Record<string, unknown>;
+}
+
+const numeric = v.union([v.number(), v.pipe(v.string(), v.regex(/^\d+$/), v.transform(Number))]);
+
+const TokenBody = v.looseObject({
+  access_token: v.pipe(v.string(), v.minLength(1), v.maxLength(8192)),
+  token_type: v.optional(v.string()),
+  refresh_token: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(8192))),
+  expires_in: v.optional(v.nullable(numeric)),
+  scope: v.optional(v.union([v.string(), v.array(v.string())])),
+});
+
+const ErrorBody = v.looseObject({ error: v.string() });
+
+function parseJson(response: ProviderResponse): unknown {
+  if (!/\bjson\b/i.test(response.contentType) && !/^\s*\{/.test(response.body)) return undefined;
+  try {
+    return JSON.parse(response.body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Maps an error answer of a token endpoint to the outcome the caller acts on. */
+export function tokenErrorOutcome(response: ProviderResponse): ServiceError {
+  const json = parseJson(response);
+  const error = v.is(ErrorBody, json) ? json.error : undefined;
+  if (response.status === 429 || response.status >= 500) {
+    return new ServiceError('provider_unavailable', `provider answered ${response.status}; try again later`);
+  }
+  if (error === 'invalid_grant') {
+    return new ServiceError('invalid_grant', 'the authorization was rejected as expired, used or revoked');
+  }
+  return new ServiceError(
+    'provider_rejected',
+    `provider refused the token request (${response.status}${error ? ` ${error.slice(0, 40)}` : ''})`,
+  );
+}
+
+/**
+ * Checks a token response and returns the normalised token set.
+ * @throws ServiceError invalid_grant | provider_rejected | provider_unavailable | invalid_token_response
+ */
+export function processTokenResponse(
+  provider: ProviderEntry,
+  response: ProviderResponse,
+  now: number,
+): TokenSet {
+  if (response.status !== 200) throw tokenErrorOutcome(response);
+  const json = parseJson(response);
+  if (json === undefined) {
+    throw new ServiceError('invalid_token_response', 'provider answered with a body that is not JSON');
+  }
+  const parsed = v.safeParse(TokenBody, json);
+  if (!parsed.success) {
+    // A 200 carrying an error object (some providers do this) is still an error.
+    if (v.is(ErrorBody, json)) throw tokenErrorOutcome({ ...response, status: 400 });
+    const key = v.getDotPath(parsed.issues[0]) ?? 'body';
+    throw new ServiceError('invalid_token_response', `token response field ${key} is missing or malformed`);
+  }
+  const body = parsed.output;
+  const tokenType = body.token_type ?? 'bearer';
+  if (tokenType.toLowerCase() !== 'bearer') {
+    throw new ServiceError('invalid_token_response', 'token response token_type is not bearer');
+  }
+  let expiresAt: number | null;
+  if (typeof body.expires_in === 'number' && body.expires_in > 0) {
+    expiresAt = now + body.expires_in * 1000;
+  } else {
+    const fallback = provider.tokens.expiresInWhenMissing;
+    expiresAt = fallback === 'never' ? null : now + fallback * 1000;
+  }
+  const scopes =
+    body.scope === undefined
+      ? [...provider.scopes]
+      : Array.isArray(body.scope)
+        ? body.scope
+        : body.scope.split(/[ ,]+/).filter(Boolean);
+  return {
+    accessToken: body.access_token,
+    refreshToken: body.refresh_token,
+    tokenType,
+    scopes,
+    expiresAt,
+    fields: json as Record<string, unknown>,
+  };
+}

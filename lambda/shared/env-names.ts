@@ -1,0 +1,15 @@
+// Names of the environment variables the stack sets and the handlers read: the contract between the two.
+
+export const ENV = {
+  stage: 'STAGE',
+  tablePrefix: 'TABLE_PREFIX',
+  eventBusName: 'EVENT_BUS_NAME',
+  apiUrl: 'API_URL',
+  appUrl: 'APP_URL',
+  secretPrefix: 'CLIENT_SECRET_PREFIX',
+  endpointOverrides: 'PROVIDER_ENDPOINT_OVERRIDES',
+  credentialsMaxAge: 'CLIENT_CREDENTIALS_MAX_AGE_SECONDS',
+  webhookPublicKeys: 'WEBHOOK_PUBLIC_KEYS',
+} as const;
+
+export type EnvKey = keyof typeof ENV;

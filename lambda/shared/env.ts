@@ -1,0 +1,48 @@
+// Reads the handler environment once, at module load, failing fast with the missing variable's name.
+import type { EndpointOverrides } from '../providers/types';
+import { ENV } from './env-names';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw new Error(`environment variable ${name} is not set`);
+  }
+  return value;
+}
+
+function json<T>(name: string, fallback: T): T {
+  const value = process.env[name];
+  if (!value) return fallback;
+  try {
+    return JSON.parse(value) as T;
+  } catch (cause) {
+    throw new Error(`environment variable ${name} is not valid JSON`, { cause });
+  }
+}
+
+export interface HandlerEnv {
+  stage: string;
+  tablePrefix: string;
+  eventBusName: string;
+  apiUrl: string;
+  appUrl: string;
+  secretPrefix: string;
+  endpointOverrides: EndpointOverrides;
+  credentialsMaxAgeSeconds: number;
+  webhookPublicKeys: Record<string, string>;
+}
+
+/** Reads the environment; call once at module scope. */
+export function readEnv(): HandlerEnv {
+  return {
+    stage: required(ENV.stage),
+    tablePrefix: required(ENV.tablePrefix),
+    eventBusName: required(ENV.eventBusName),
+    apiUrl: required(ENV.apiUrl),
+    appUrl: required(ENV.appUrl),
+    secretPrefix: required(ENV.secretPrefix),
+    endpointOverrides: json<EndpointOverrides>(ENV.endpointOverrides, {}),
+    credentialsMaxAgeSeconds: Number(process.env[ENV.credentialsMaxAge] ?? 300),
+    webhookPublicKeys: json<Record<string, string>>(ENV.webhookPublicKeys, {}),
+  };
+}

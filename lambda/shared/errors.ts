@@ -1,0 +1,61 @@
+// One error type with a stable code; handlers map it to an HTTP status or a redirect code in one place.
+
+/** Stable error codes: sent to clients as `error` (JSON) or `error=` (redirect). */
+export const ERROR_CODES = {
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  unknown_provider: 404,
+  invalid_request: 400,
+  invalid_body: 400,
+  invalid_return_path: 400,
+  invalid_shop: 400,
+  method_not_allowed: 405,
+  source_not_found: 404,
+  credentials_not_configured: 503,
+  // Callback outcomes (redirect codes); the status is used only if one reaches a JSON response.
+  missing_state: 400,
+  invalid_state: 400,
+  expired_state: 400,
+  provider_mismatch: 400,
+  issuer_mismatch: 400,
+  invalid_callback: 400,
+  invalid_signature: 400,
+  shop_mismatch: 400,
+  access_denied: 400,
+  provider_error: 400,
+  invalid_grant: 400,
+  provider_rejected: 502,
+  provider_unavailable: 502,
+  invalid_token_response: 502,
+  // Completion outcomes.
+  invalid_completion: 400,
+  expired_completion: 400,
+  // Token access / refresh outcomes.
+  needs_reauth: 409,
+  disconnected: 409,
+  retryable: 503,
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * An expected failure with a code clients can act on and a message that tells the user what to do.
+ * @example throw new ServiceError('invalid_shop', 'shop must be a *.myshopify.com domain')
+ */
+export class ServiceError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ServiceError';
+    this.code = code;
+    this.status = ERROR_CODES[code];
+  }
+}
+
+export function isServiceError(error: unknown): error is ServiceError {
+  return error instanceof ServiceError;
+}

@@ -1,0 +1,57 @@
+// The oauth-states table adapter: store a state at start, consume it exactly once at the callback.
+import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { ProviderId } from '../providers/types';
+import { dynamo } from './clients';
+import { fromItem, isConditionalFailure, toItem } from './item';
+
+/** What the start handler stores under a state; consumed by the callback. */
+export interface StateRecord {
+  state: string;
+  kind: 'state';
+  provider: ProviderId;
+  userId: string;
+  accountId: string;
+  sourceId?: string;
+  returnPath?: string;
+  shop?: string;
+  codeVerifier?: string;
+  createdAt: string;
+  /** Expiry in epoch ms, checked in code (TTL deletion lags). */
+  expiresAt: number;
+  /** Epoch seconds for DynamoDB TTL. */
+  ttl: number;
+}
+
+export async function putState(tableName: string, record: StateRecord): Promise<void> {
+  await dynamo.send(
+    new PutItemCommand({
+      TableName: tableName,
+      Item: toItem(record),
+      ConditionExpression: 'attribute_not_exists(#s)',
+      ExpressionAttributeNames: { '#s': 'state' },
+    }),
+  );
+}
+
+/**
+ * Deletes the state and returns what it held, in one conditional call: under concurrent callbacks
+ * exactly one caller gets the record; the others get undefined.
+ */
+export async function consumeState(tableName: string, state: string): Promise<StateRecord | undefined> {
+  try {
+    const out = await dynamo.send(
+      new DeleteItemCommand({
+        TableName: tableName,
+        Key: toItem({ state }),
+        ConditionExpression: 'attribute_exists(#s) AND #k = :kind',
+        ExpressionAttributeNames: { '#s': 'state', '#k': 'kind' },
+        ExpressionAttributeValues: toItem({ ':kind': 'state' }),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return fromItem<StateRecord>(out.Attributes);
+  } catch (error) {
+    if (isConditionalFailure(error)) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,78 @@
+// Client credentials of every provider in the registry (and Stripe's webhook signing secret) in Secrets Manager.
+import { RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { PROVIDER_IDS } from '../lambda/providers/registry';
+import type { ProviderId } from '../lambda/providers/registry';
+
+/** Key of one secret under the prefix, e.g. `google/client_id`. */
+export type ClientSecretKey = `${ProviderId}/${'client_id' | 'client_secret'}` | 'stripe/webhook_secret';
+
+/** Every key: two a provider (from the registry, so a new provider gets its secrets here) and the webhook secret. */
+export const CLIENT_SECRET_KEYS: readonly ClientSecretKey[] = [
+  ...PROVIDER_IDS.flatMap((id) => [`${id}/client_id`, `${id}/client_secret`] as const),
+  'stripe/webhook_secret',
+];
+
+/** The credential pair of every provider (what `clientCredentials()` in lambda/store reads). */
+export const CLIENT_CREDENTIAL_KEYS: readonly ClientSecretKey[] = CLIENT_SECRET_KEYS.filter((k) => k !== 'stripe/webhook_secret');
+
+/** Value a created secret holds until an operator uploads the real one; the handlers refuse it (PLACEHOLDER_PREFIX). */
+export function placeholderValue(provider: string, stage: string): string {
+  return `PLACEHOLDER: upload with npm run credentials -- set ${provider} --stage ${stage}`;
+}
+
+export interface ClientSecretsProps {
+  readonly stage: string;
+  /** Path prefix, e.g. `app/oauth`. */
+  readonly secretPrefix: string;
+  /** The secrets exist already (created by hand or by another stack): import them by name, create nothing. */
+  readonly importExisting: boolean;
+}
+
+export class ClientSecrets extends Construct {
+  private readonly secrets = new Map<ClientSecretKey, secretsmanager.ISecret>();
+
+  constructor(scope: Construct, id: string, props: ClientSecretsProps) {
+    super(scope, id);
+    for (const key of CLIENT_SECRET_KEYS) {
+      const secretName = `${props.secretPrefix}/${key}`;
+      const provider = key.split('/')[0];
+      const secret = props.importExisting
+        ? secretsmanager.Secret.fromSecretNameV2(this, key, secretName)
+        : new secretsmanager.Secret(this, key, {
+            secretName,
+            description: `OAuth ${key.replace('/', ' ')} of ListBackup integrations (${props.stage})`,
+            secretStringValue: SecretValue.unsafePlainText(placeholderValue(provider, props.stage)),
+            // The real value is uploaded by an operator and issued by the provider's console: never lose it with the stack.
+            removalPolicy: RemovalPolicy.RETAIN,
+          });
+      this.secrets.set(key, secret);
+    }
+    if (!props.importExisting) {
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          "Client ids and secrets are issued in each provider's developer console (and Stripe's webhook signing secret " +
+          'in its dashboard); Secrets Manager cannot rotate them. Operators rotate them at the provider and upload with ' +
+          'npm run credentials.',
+      });
+    }
+  }
+
+  /** GetSecretValue and DescribeSecret on exactly the named secrets. */
+  grantRead(grantee: iam.IGrantable, keys: readonly ClientSecretKey[]): void {
+    for (const key of keys) {
+      const secret = this.secrets.get(key);
+      if (!secret) throw new Error(`no client secret ${key}`);
+      secret.grantRead(grantee);
+    }
+  }
+
+  secretName(key: ClientSecretKey): string {
+    const secret = this.secrets.get(key);
+    if (!secret) throw new Error(`no client secret ${key}`);
+    return secret.secretName;
+  }
+}
