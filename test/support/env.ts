@@ -1,0 +1,15 @@
+// Handler environment for every test file (handlers read it once at import), pointed at DynamoDB Local.
+import { TEST_API_URL, TEST_APP_URL, TEST_BUS, TEST_SECRET_PREFIX, TEST_TABLE_PREFIX } from './constants';
+
+process.env.STAGE = 'test';
+process.env.TABLE_PREFIX = TEST_TABLE_PREFIX;
+process.env.EVENT_BUS_NAME = TEST_BUS;
+process.env.API_URL = TEST_API_URL;
+process.env.APP_URL = TEST_APP_URL;
+process.env.CLIENT_SECRET_PREFIX = TEST_SECRET_PREFIX;
+process.env.AWS_REGION = 'us-west-2';
+process.env.AWS_ACCESS_KEY_ID = 'test';
+process.env.AWS_SECRET_ACCESS_KEY = 'test';
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+process.env.POWERTOOLS_DEV = 'false';
+if (process.env.TEST_DYNAMO_ENDPOINT) process.env.AWS_ENDPOINT_URL_DYNAMODB = process.env.TEST_DYNAMO_ENDPOINT;
