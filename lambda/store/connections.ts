@@ -1,0 +1,344 @@
+// The platform-connections adapter for the token lifecycle: reads, health updates and the refresh-due index.
+import {
+  GetItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
+import type { RevocationOutcome } from '../oauth/revoke';
+import type { ActivityItem, ConnectionItem, ConnectionStatus } from '../records/shapes';
+import { dynamo } from './clients';
+import { fromItem, isConditionalFailure, toItem } from './item';
+import type { RecordTables } from './records';
+import { CONNECTION_INDEX } from './tables';
+
+/**
+ * A connection as the token lifecycle sees it: the records contract plus the refresh bookkeeping this
+ * module keeps on the same item (absent on items written before; cleared on success).
+ */
+export interface ConnectionRecord extends ConnectionItem {
+  /** Callers get a fast `retryable` until then after a failed refresh (only while `lastErrorCode` is set). */
+  refreshBackoffUntil?: string;
+  /** Failed refreshes in a row; drives the scheduled refresher's backoff. */
+  refreshFailureCount?: number;
+  disconnectedAt?: string;
+  disconnectedBy?: string;
+  /** Outcome of the revocation at disconnect, repeated on a second disconnect. */
+  revocation?: RevocationOutcome;
+}
+
+const REFRESH_BOOKKEEPING = ['refreshBackoffUntil', 'refreshFailureCount'] as const;
+
+/** An update built from SET values (undefined = REMOVE) with a condition on the current status. */
+function update(
+  sets: Record<string, unknown>,
+  condition: { status: ConnectionStatus; equal: boolean },
+): {
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, AttributeValue>;
+} {
+  const names: Record<string, string> = { '#status': 'status', '#sourceId': 'sourceId' };
+  const values: Record<string, unknown> = { ':cond': condition.status };
+  const setParts: string[] = [];
+  const removeParts: string[] = [];
+  Object.entries(sets).forEach(([field, value], i) => {
+    const name = field === 'status' ? '#status' : `#f${i}`;
+    names[name] = field;
+    if (value === undefined) removeParts.push(name);
+    else {
+      values[`:v${i}`] = value;
+      setParts.push(`${name} = :v${i}`);
+    }
+  });
+  return {
+    UpdateExpression: `SET ${setParts.join(', ')}${removeParts.length ? ` REMOVE ${removeParts.join(', ')}` : ''}`,
+    ConditionExpression: `attribute_exists(#sourceId) AND #status ${condition.equal ? '=' : '<>'} :cond`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: toItem(values),
+  };
+}
+
+function key(accountId: string, sourceId: string): Record<string, AttributeValue> {
+  return toItem({ accountId, sourceId });
+}
+
+/** A transaction or update whose status condition failed: someone else changed the connection first. */
+function lostRace(error: unknown): boolean {
+  if (!isConditionalFailure(error)) return false;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  return !reasons || reasons.some((r) => r.Code === 'ConditionalCheckFailed');
+}
+
+export async function getConnection(
+  tableName: string,
+  accountId: string,
+  sourceId: string,
+): Promise<ConnectionRecord | undefined> {
+  const out = await dynamo.send(
+    new GetItemCommand({ TableName: tableName, Key: key(accountId, sourceId), ConsistentRead: true }),
+  );
+  return fromItem<ConnectionRecord>(out.Item);
+}
+
+export interface RefreshedFields {
+  accessTokenExpiresAt: string | null;
+  scopes: string[];
+  /** Next refresh time; undefined takes the connection out of the refresh index. */
+  refreshDueAt?: string;
+}
+
+/** Records a successful refresh on an active connection; false when it stopped being active meanwhile. */
+export async function markRefreshed(
+  tableName: string,
+  connection: ConnectionRecord,
+  fields: RefreshedFields,
+  now: number,
+): Promise<boolean> {
+  const at = new Date(now).toISOString();
+  const sets: Record<string, unknown> = {
+    accessTokenExpiresAt: fields.accessTokenExpiresAt,
+    scopes: fields.scopes,
+    lastRefreshAt: at,
+    lastErrorCode: null,
+    failureDays: [],
+    refreshPartition: fields.refreshDueAt ? 'refresh' : undefined,
+    refreshDueAt: fields.refreshDueAt,
+    updatedAt: at,
+  };
+  for (const field of REFRESH_BOOKKEEPING) sets[field] = undefined;
+  try {
+    await dynamo.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: key(connection.accountId, connection.sourceId),
+        ...update(sets, { status: 'active', equal: true }),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (lostRace(error)) return false;
+    throw error;
+  }
+}
+
+export interface FailureFields {
+  lastErrorCode: string;
+  failureDays: string[];
+  refreshFailureCount: number;
+  refreshBackoffUntil: string;
+  /** Pushed-forward due time; only written while the connection is in the refresh index. */
+  refreshDueAt?: string;
+}
+
+/** Records a failed refresh that leaves the connection active (transient provider trouble). */
+export async function recordRefreshFailure(
+  tableName: string,
+  connection: ConnectionRecord,
+  fields: FailureFields,
+  now: number,
+): Promise<boolean> {
+  const sets: Record<string, unknown> = {
+    lastErrorCode: fields.lastErrorCode,
+    failureDays: fields.failureDays,
+    refreshFailureCount: fields.refreshFailureCount,
+    refreshBackoffUntil: fields.refreshBackoffUntil,
+    updatedAt: new Date(now).toISOString(),
+  };
+  if (connection.refreshPartition && fields.refreshDueAt) sets.refreshDueAt = fields.refreshDueAt;
+  try {
+    await dynamo.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: key(connection.accountId, connection.sourceId),
+        ...update(sets, { status: 'active', equal: true }),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (lostRace(error)) return false;
+    throw error;
+  }
+}
+
+/** Moves a connection the refresher cannot act on now (client credentials missing) later in the index. */
+export async function postponeRefresh(tableName: string, connection: ConnectionRecord, dueAt: string): Promise<void> {
+  try {
+    await dynamo.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: key(connection.accountId, connection.sourceId),
+        ...update({ refreshDueAt: dueAt }, { status: 'active', equal: true }),
+      }),
+    );
+  } catch (error) {
+    if (!lostRace(error)) throw error;
+  }
+}
+
+/** Takes a connection out of the refresh index (not refreshable: no refresh token, or not active). */
+export async function leaveRefreshIndex(tableName: string, connection: ConnectionRecord): Promise<void> {
+  await dynamo.send(
+    new UpdateItemCommand({
+      TableName: tableName,
+      Key: key(connection.accountId, connection.sourceId),
+      UpdateExpression: 'REMOVE refreshPartition, refreshDueAt',
+      ConditionExpression: 'attribute_exists(sourceId)',
+    }),
+  ).catch((error) => {
+    if (!isConditionalFailure(error)) throw error;
+  });
+}
+
+function sourceStatusUpdate(tables: RecordTables, connection: ConnectionRecord, status: ConnectionStatus, at: string): TransactWriteItem {
+  return {
+    Update: {
+      TableName: tables.sources,
+      Key: key(connection.accountId, connection.sourceId),
+      UpdateExpression: 'SET #status = :s, updatedAt = :at',
+      ConditionExpression: 'attribute_exists(sourceId)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: toItem({ ':s': status, ':at': at }),
+    },
+  };
+}
+
+/**
+ * active -> needs_reauth with the activity record, in one transaction (the source record follows).
+ * Leaves the refresh index. False when the connection was not active (no second event).
+ */
+export async function markNeedsReauth(
+  tables: RecordTables,
+  connection: ConnectionRecord,
+  errorCode: string,
+  entry: ActivityItem,
+  now: number,
+): Promise<boolean> {
+  const at = new Date(now).toISOString();
+  const sets: Record<string, unknown> = {
+    status: 'needs_reauth',
+    lastErrorCode: errorCode,
+    updatedAt: at,
+    refreshPartition: undefined,
+    refreshDueAt: undefined,
+    refreshBackoffUntil: undefined,
+  };
+  try {
+    await dynamo.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tables.connections,
+              Key: key(connection.accountId, connection.sourceId),
+              ...update(sets, { status: 'active', equal: true }),
+            },
+          },
+          { Put: { TableName: tables.activity, Item: toItem(entry) } },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (lostRace(error)) return false;
+    throw error;
+  }
+  await setSourceStatus(tables, connection, 'needs_reauth', at);
+  return true;
+}
+
+/** The source record mirrors the connection's status; a missing source is left alone. */
+export async function setSourceStatus(
+  tables: RecordTables,
+  connection: ConnectionRecord,
+  status: ConnectionStatus,
+  at: string,
+): Promise<void> {
+  const item = sourceStatusUpdate(tables, connection, status, at).Update!;
+  try {
+    await dynamo.send(new UpdateItemCommand(item));
+  } catch (error) {
+    if (!isConditionalFailure(error)) throw error;
+  }
+}
+
+export interface DisconnectFields {
+  userId: string;
+  revocation: RevocationOutcome;
+}
+
+/**
+ * Marks a connection (and its source) disconnected with the activity record, all or nothing; leaves the
+ * refresh index. False when it was already disconnected (a repeated call).
+ */
+export async function markDisconnected(
+  tables: RecordTables,
+  connection: ConnectionRecord,
+  fields: DisconnectFields,
+  entry: ActivityItem,
+  sourceExists: boolean,
+  now: number,
+): Promise<boolean> {
+  const at = new Date(now).toISOString();
+  const sets: Record<string, unknown> = {
+    status: 'disconnected',
+    disconnectedAt: at,
+    disconnectedBy: fields.userId,
+    revocation: fields.revocation,
+    updatedAt: at,
+    refreshPartition: undefined,
+    refreshDueAt: undefined,
+    refreshBackoffUntil: undefined,
+  };
+  const items: TransactWriteItem[] = [
+    {
+      Update: {
+        TableName: tables.connections,
+        Key: key(connection.accountId, connection.sourceId),
+        ...update(sets, { status: 'disconnected', equal: false }),
+      },
+    },
+    { Put: { TableName: tables.activity, Item: toItem(entry) } },
+  ];
+  if (sourceExists) items.push(sourceStatusUpdate(tables, connection, 'disconnected', at));
+  try {
+    await dynamo.send(new TransactWriteItemsCommand({ TransactItems: items }));
+    return true;
+  } catch (error) {
+    if (lostRace(error)) return false;
+    throw error;
+  }
+}
+
+export interface DuePage {
+  connections: ConnectionRecord[];
+  next?: Record<string, AttributeValue>;
+}
+
+/**
+ * One page of connections due for a refresh (index byRefreshDue, oldest due first).
+ * @example const page = await queryDueConnections(table, new Date().toISOString(), 25)
+ */
+export async function queryDueConnections(
+  tableName: string,
+  nowIso: string,
+  limit: number,
+  startKey?: Record<string, AttributeValue>,
+): Promise<DuePage> {
+  const out = await dynamo.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: CONNECTION_INDEX.byRefreshDue,
+      KeyConditionExpression: 'refreshPartition = :p AND refreshDueAt <= :now',
+      ExpressionAttributeValues: toItem({ ':p': 'refresh', ':now': nowIso }),
+      Limit: limit,
+      ExclusiveStartKey: startKey,
+    }),
+  );
+  return {
+    connections: (out.Items ?? []).map((item) => fromItem<ConnectionRecord>(item) as ConnectionRecord),
+    next: out.LastEvaluatedKey,
+  };
+}

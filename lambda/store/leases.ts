@@ -1,0 +1,77 @@
+// Refresh leases in the oauth-states table: one holder per source, taken by conditional put, released by owner.
+import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { dynamo } from './clients';
+import { fromItem, isConditionalFailure, toItem } from './item';
+
+export interface LeaseItem {
+  /** `lease#<accountId>#<sourceId>` (the table's partition key). */
+  state: string;
+  kind: 'lease';
+  /** Random token of the holder; only the holder may release. */
+  owner: string;
+  /** Epoch ms after which anyone may take the lease over (a crashed holder loses it here). */
+  expiresAt: number;
+  /** Epoch seconds for DynamoDB TTL (cleanup only; expiry is checked in the condition). */
+  ttl: number;
+}
+
+export function leaseKey(accountId: string, sourceId: string): string {
+  return `lease#${accountId}#${sourceId}`;
+}
+
+/**
+ * Takes the lease when nobody holds it or the holder's lease expired. Exactly one concurrent caller wins.
+ * @example if (await acquireLease(table, leaseKey(a, s), owner, Date.now(), 12_000)) { ... }
+ */
+export async function acquireLease(
+  tableName: string,
+  key: string,
+  owner: string,
+  now: number,
+  ttlMs: number,
+): Promise<boolean> {
+  const expiresAt = now + ttlMs;
+  const item: LeaseItem = { state: key, kind: 'lease', owner, expiresAt, ttl: Math.ceil(expiresAt / 1000) + 60 };
+  try {
+    await dynamo.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: toItem(item),
+        ConditionExpression: 'attribute_not_exists(#s) OR #e < :now',
+        ExpressionAttributeNames: { '#s': 'state', '#e': 'expiresAt' },
+        ExpressionAttributeValues: toItem({ ':now': now }),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Releases the lease if `owner` still holds it; a lease taken over after expiry is left to its new holder. */
+export async function releaseLease(tableName: string, key: string, owner: string): Promise<boolean> {
+  try {
+    await dynamo.send(
+      new DeleteItemCommand({
+        TableName: tableName,
+        Key: toItem({ state: key }),
+        ConditionExpression: '#o = :me',
+        ExpressionAttributeNames: { '#o': 'owner' },
+        ExpressionAttributeValues: toItem({ ':me': owner }),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** The current lease item, if any (tests and diagnostics). */
+export async function readLease(tableName: string, key: string): Promise<LeaseItem | undefined> {
+  const out = await dynamo.send(
+    new GetItemCommand({ TableName: tableName, Key: toItem({ state: key }), ConsistentRead: true }),
+  );
+  return fromItem<LeaseItem>(out.Item);
+}
