@@ -17,30 +17,48 @@ const endpointOverride = v.strictObject({
   issuer: v.optional(v.string()),
 });
 
-const providerKeys = Object.fromEntries(PROVIDER_IDS.map((id) => [id, v.optional(endpointOverride)])) as Record<
-  (typeof PROVIDER_IDS)[number],
-  v.OptionalSchema<typeof endpointOverride, undefined>
->;
+const providerKeys = Object.fromEntries(
+  PROVIDER_IDS.map((id) => [id, v.optional(endpointOverride)]),
+) as Record<(typeof PROVIDER_IDS)[number], v.OptionalSchema<typeof endpointOverride, undefined>>;
 
 const StageSettingsSchema = v.strictObject({
   account: v.optional(v.pipe(v.string(), v.regex(/^\d{12}$/, 'must be a 12-digit AWS account id'))),
-  region: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region')), 'us-west-2'),
+  region: v.optional(
+    v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region')),
+    'us-west-2',
+  ),
   apiUrl: httpsUrl,
   appUrl: httpsUrl,
-  httpApiId: v.pipe(v.string(), v.regex(/^[a-z0-9]{10}$/, 'must be an HTTP API id (10 lowercase characters)')),
-  authorizerId: v.pipe(v.string(), v.regex(/^[a-z0-9]{6}$/, 'must be an authorizer id (6 lowercase characters)')),
+  httpApiId: v.pipe(
+    v.string(),
+    v.regex(/^[a-z0-9]{10}$/, 'must be an HTTP API id (10 lowercase characters)'),
+  ),
+  authorizerId: v.pipe(
+    v.string(),
+    v.regex(/^[a-z0-9]{6}$/, 'must be an authorizer id (6 lowercase characters)'),
+  ),
   eventBusName: v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,256}$/, 'must be an event bus name')),
   tablePrefix: v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{3,200}$/, 'must be a table name prefix')),
-  secretPrefix: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9/_+=.@-]+[^/]$/, 'must be a secret path')), 'app/oauth'),
+  secretPrefix: v.optional(
+    v.pipe(v.string(), v.regex(/^[A-Za-z0-9/_+=.@-]+[^/]$/, 'must be a secret path')),
+    'app/oauth',
+  ),
   importClientSecrets: v.optional(v.boolean('must be true or false'), false),
   endpointOverrides: v.optional(v.strictObject(providerKeys), {}),
   tokenAccessCallerRoleArns: v.optional(
-    v.array(v.pipe(v.string(), v.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be IAM role ARNs'))),
+    v.array(
+      v.pipe(v.string(), v.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be IAM role ARNs')),
+    ),
     [],
   ),
   refreshIntervalMinutes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440)), 10),
-  logRetentionDays: v.optional(v.picklist([7, 14, 30, 60, 90, 180, 365], 'must be 7, 14, 30, 60, 90, 180 or 365'), 30),
-  highLevelWebhookPublicKey: v.optional(v.pipe(v.string(), v.includes('BEGIN PUBLIC KEY', 'must be a PEM public key'))),
+  logRetentionDays: v.optional(
+    v.picklist([7, 14, 30, 60, 90, 180, 365], 'must be 7, 14, 30, 60, 90, 180 or 365'),
+    30,
+  ),
+  highLevelWebhookPublicKey: v.optional(
+    v.pipe(v.string(), v.includes('BEGIN PUBLIC KEY', 'must be a PEM public key')),
+  ),
   callbackThrottle: v.optional(
     v.strictObject({ reservedConcurrency: v.pipe(v.number(), v.integer(), v.minValue(1)) }),
     { reservedConcurrency: 20 },
@@ -64,9 +82,14 @@ export class SettingsError extends Error {
  * Validates the settings of one stage and returns them with defaults filled in.
  * @example loadSettings('dev') // throws SettingsError "stage dev: apiUrl must be an absolute URL"
  */
-export function loadSettings(stage: string | undefined, stages: Readonly<Record<string, unknown>> = STAGES): StageSettings {
+export function loadSettings(
+  stage: string | undefined,
+  stages: Readonly<Record<string, unknown>> = STAGES,
+): StageSettings {
   if (!stage) {
-    throw new SettingsError(`no stage given: pass -c stage=<name> (one of ${Object.keys(stages).join(', ')})`);
+    throw new SettingsError(
+      `no stage given: pass -c stage=<name> (one of ${Object.keys(stages).join(', ')})`,
+    );
   }
   const raw = Object.prototype.hasOwnProperty.call(stages, stage) ? stages[stage] : undefined;
   if (raw === undefined) {

@@ -28,19 +28,26 @@ export const COMPLETION_LIFETIME_MS = 5 * 60 * 1000;
 const CALLBACK_VALUE = /^[A-Za-z0-9._~+/=:-]{1,256}$/;
 
 /** Checks a provider requires on its callback, by name (registry `callbackChecks`). */
-const CALLBACK_CHECKS: Record<CallbackCheck, (params: Record<string, string>, state: StateRecord, credentials: ClientCredentials) => void> = {
+const CALLBACK_CHECKS: Record<
+  CallbackCheck,
+  (params: Record<string, string>, state: StateRecord, credentials: ClientCredentials) => void
+> = {
   'shopify-hmac': (params, state, credentials) => {
     if (!verifyShopifyCallback(params, credentials.clientSecret)) {
       throw new ServiceError('invalid_signature', 'the callback signature does not match');
     }
-    if (params.shop !== state.shop) throw new ServiceError('shop_mismatch', 'the callback names another shop');
+    if (params.shop !== state.shop)
+      throw new ServiceError('shop_mismatch', 'the callback names another shop');
   },
 };
 
 function checkIssuer(provider: ProviderEntry, params: Record<string, string>): void {
   // RFC 9207 / RFC 9700 §4.4.2: a provider known to send `iss` must send its own.
   if (provider.issuer !== undefined && params.iss !== provider.issuer) {
-    throw new ServiceError('issuer_mismatch', 'the response does not come from the expected authorization server');
+    throw new ServiceError(
+      'issuer_mismatch',
+      'the response does not come from the expected authorization server',
+    );
   }
 }
 
@@ -56,22 +63,37 @@ function capturedParams(provider: ProviderEntry, params: Record<string, string>)
   return captured;
 }
 
-async function complete(provider: ProviderEntry, params: Record<string, string>, state: StateRecord): Promise<string> {
-  if (state.expiresAt < Date.now()) throw new ServiceError('expired_state', 'the sign-in took too long; start again');
-  if (state.provider !== provider.id) throw new ServiceError('provider_mismatch', 'this sign-in was started for another provider');
+async function complete(
+  provider: ProviderEntry,
+  params: Record<string, string>,
+  state: StateRecord,
+): Promise<string> {
+  if (state.expiresAt < Date.now())
+    throw new ServiceError('expired_state', 'the sign-in took too long; start again');
+  if (state.provider !== provider.id)
+    throw new ServiceError('provider_mismatch', 'this sign-in was started for another provider');
   if (params.error !== undefined) {
-    throw new ServiceError(params.error === 'access_denied' ? 'access_denied' : 'provider_error', 'the provider did not grant access');
+    throw new ServiceError(
+      params.error === 'access_denied' ? 'access_denied' : 'provider_error',
+      'the provider did not grant access',
+    );
   }
   checkIssuer(provider, params);
   const code = params.code;
-  if (!code || code.length > 2048) throw new ServiceError('invalid_callback', 'the callback carries no authorization code');
+  if (!code || code.length > 2048)
+    throw new ServiceError('invalid_callback', 'the callback carries no authorization code');
   const credentials = await clientCredentials(env.secretPrefix, provider.id, env.credentialsMaxAgeSeconds);
   for (const check of provider.callbackChecks) CALLBACK_CHECKS[check](params, state, credentials);
   const captured = capturedParams(provider, params);
 
   const tokens = await requestTokens(
     provider,
-    { grantType: 'authorization_code', code, redirectUri: callbackUrl(env.apiUrl, provider.id), codeVerifier: state.codeVerifier },
+    {
+      grantType: 'authorization_code',
+      code,
+      redirectUri: callbackUrl(env.apiUrl, provider.id),
+      codeVerifier: state.codeVerifier,
+    },
     credentials,
     state.shop,
   );
@@ -103,7 +125,9 @@ async function complete(provider: ProviderEntry, params: Record<string, string>,
 }
 
 function errorRedirect(provider: string | undefined, code: ErrorCode, returnPath?: string): HttpResult {
-  return redirect(appRedirect(env.appUrl, returnPath, { status: 'error', ...(provider ? { provider } : {}), error: code }));
+  return redirect(
+    appRedirect(env.appUrl, returnPath, { status: 'error', ...(provider ? { provider } : {}), error: code }),
+  );
 }
 
 export async function handler(event: HttpEvent): Promise<HttpResult> {
@@ -119,12 +143,23 @@ export async function handler(event: HttpEvent): Promise<HttpResult> {
     state = await consumeState(statesTable, params.state);
     if (!state) throw new ServiceError('invalid_state', 'unknown or used state');
     const completionId = await complete(provider, params, state);
-    return redirect(appRedirect(env.appUrl, state.returnPath, { status: 'pending', provider: provider.id, completion: completionId }));
+    return redirect(
+      appRedirect(env.appUrl, state.returnPath, {
+        status: 'pending',
+        provider: provider.id,
+        completion: completionId,
+      }),
+    );
   } catch (error) {
     const code: ErrorCode = error instanceof ServiceError ? error.code : 'internal_error';
     const fields = { provider: provider.id, error: code, accountId: state?.accountId, userId: state?.userId };
     if (error instanceof ServiceError) logger.warn('oauth callback refused', fields);
-    else logger.error('oauth callback failed', { ...fields, cause: (error as Error)?.name, detail: (error as Error)?.message });
+    else
+      logger.error('oauth callback failed', {
+        ...fields,
+        cause: (error as Error)?.name,
+        detail: (error as Error)?.message,
+      });
     return errorRedirect(provider.id, code, state?.returnPath);
   }
 }

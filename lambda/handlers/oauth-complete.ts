@@ -11,12 +11,26 @@ import { clientCredentials } from '../store/client-credentials';
 import { consumeCompletion, type CompletionRecord } from '../store/completions';
 import { DETAIL_TYPES, publish } from '../store/events';
 import { isMember } from '../store/memberships';
-import { deleteNewConnection, recordTables, writeActivity, writeNewConnection, writeReconnection } from '../store/records';
+import {
+  deleteNewConnection,
+  recordTables,
+  writeActivity,
+  writeNewConnection,
+  writeReconnection,
+} from '../store/records';
 import { physicalTableName } from '../store/tables';
 import { createTokens, putTokens, scheduleDeletion, tokenSecretName } from '../store/vault';
 import { readEnv } from '../shared/env';
 import { ServiceError } from '../shared/errors';
-import { callerOf, errorResponse, json, jsonBody, type Caller, type HttpEvent, type HttpResult } from '../shared/http';
+import {
+  callerOf,
+  errorResponse,
+  json,
+  jsonBody,
+  type Caller,
+  type HttpEvent,
+  type HttpResult,
+} from '../shared/http';
 import { logger } from '../shared/logger';
 import { completionBinding } from '../oauth/binding';
 
@@ -31,11 +45,20 @@ const CompleteBody = v.strictObject({
 });
 
 /** A confirmation by anyone but the user and account that started the flow: burn, revoke, record. */
-async function refuse(provider: ProviderEntry, record: CompletionRecord, document: TokenDocument | undefined, caller: Caller): Promise<never> {
+async function refuse(
+  provider: ProviderEntry,
+  record: CompletionRecord,
+  document: TokenDocument | undefined,
+  caller: Caller,
+): Promise<never> {
   let revocation = 'not_attempted';
   if (document) {
     try {
-      const credentials = await clientCredentials(env.secretPrefix, provider.id, env.credentialsMaxAgeSeconds);
+      const credentials = await clientCredentials(
+        env.secretPrefix,
+        provider.id,
+        env.credentialsMaxAgeSeconds,
+      );
       revocation = await revokeGrant(provider, document, credentials);
     } catch {
       revocation = 'failed';
@@ -51,25 +74,40 @@ async function refuse(provider: ProviderEntry, record: CompletionRecord, documen
   });
   await writeActivity(
     tables,
-    activity(record.accountId, 'integration.refused', provider.id, `A ${provider.displayName} connection started by this account was confirmed by another user and discarded`, Date.now(), {
-      userId: record.userId,
-    }),
-  ).catch((error) => logger.error('could not record refused confirmation', { cause: (error as Error)?.name }));
+    activity(
+      record.accountId,
+      'integration.refused',
+      provider.id,
+      `A ${provider.displayName} connection started by this account was confirmed by another user and discarded`,
+      Date.now(),
+      {
+        userId: record.userId,
+      },
+    ),
+  ).catch((error) =>
+    logger.error('could not record refused confirmation', { cause: (error as Error)?.name }),
+  );
   throw new ServiceError('forbidden', 'this connection was started by someone else; it has been discarded');
 }
 
 async function confirm(event: HttpEvent): Promise<HttpResult> {
   const providerId = event?.pathParameters?.provider;
-  if (!isProviderId(providerId)) throw new ServiceError('unknown_provider', `unknown provider; supported: ${PROVIDER_IDS.join(', ')}`);
+  if (!isProviderId(providerId))
+    throw new ServiceError('unknown_provider', `unknown provider; supported: ${PROVIDER_IDS.join(', ')}`);
   const provider = resolveProvider(providerId, env.endpointOverrides);
   const caller = callerOf(event);
   const parsed = v.safeParse(CompleteBody, jsonBody(event));
-  if (!parsed.success) throw new ServiceError('invalid_body', 'body must be { "completion": "<id from the redirect>" }');
+  if (!parsed.success)
+    throw new ServiceError('invalid_body', 'body must be { "completion": "<id from the redirect>" }');
   const { completion } = parsed.output;
   const accountId = parsed.output.accountId ?? caller.accountId;
 
   const record = await consumeCompletion(statesTable, completionKey(completion));
-  if (!record) throw new ServiceError('invalid_completion', 'this connection was already confirmed, discarded or never existed');
+  if (!record)
+    throw new ServiceError(
+      'invalid_completion',
+      'this connection was already confirmed, discarded or never existed',
+    );
   const now = Date.now();
   let document: TokenDocument | undefined;
   try {
@@ -77,9 +115,11 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
   } catch {
     document = undefined;
   }
-  if (record.expiresAt < now) throw new ServiceError('expired_completion', 'the confirmation came too late; connect again');
+  if (record.expiresAt < now)
+    throw new ServiceError('expired_completion', 'the confirmation came too late; connect again');
   const sameAccount =
-    accountId === record.accountId && (accountId === caller.accountId || (await isMember(userAccountsTable, caller.userId, accountId)));
+    accountId === record.accountId &&
+    (accountId === caller.accountId || (await isMember(userAccountsTable, caller.userId, accountId)));
   if (record.provider !== provider.id || record.userId !== caller.userId || !sameAccount || !document) {
     return refuse(resolveProvider(record.provider, env.endpointOverrides), record, document, caller);
   }
@@ -88,7 +128,13 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
   const sourceId = record.sourceId ?? newSourceId();
   const secretName = tokenSecretName(record.accountId, sourceId);
   const at = new Date(now).toISOString();
-  const connection = connectionItem(provider, { accountId: record.accountId, sourceId, connectedBy: caller.userId, createdAt: at }, document, secretName, now);
+  const connection = connectionItem(
+    provider,
+    { accountId: record.accountId, sourceId, connectedBy: caller.userId, createdAt: at },
+    document,
+    secretName,
+    now,
+  );
   const ids = { accountId: record.accountId, userId: caller.userId, provider: provider.id, sourceId };
 
   if (reconnect) {
@@ -96,12 +142,28 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
     try {
       await writeReconnection(
         tables,
-        { accountId: record.accountId, sourceId, provider: provider.id, externalAccount: document.externalAccount, updatedAt: at },
+        {
+          accountId: record.accountId,
+          sourceId,
+          provider: provider.id,
+          externalAccount: document.externalAccount,
+          updatedAt: at,
+        },
         connection,
-        activity(record.accountId, 'integration.reconnected', provider.id, `${provider.displayName} reconnected`, now, { sourceId, userId: caller.userId }),
+        activity(
+          record.accountId,
+          'integration.reconnected',
+          provider.id,
+          `${provider.displayName} reconnected`,
+          now,
+          { sourceId, userId: caller.userId },
+        ),
       );
     } catch (error) {
-      logger.error('reconnect records not written; new tokens kept in the vault', { ...ids, cause: (error as Error)?.name });
+      logger.error('reconnect records not written; new tokens kept in the vault', {
+        ...ids,
+        cause: (error as Error)?.name,
+      });
       if ((error as Error)?.name === 'TransactionCanceledException') {
         throw new ServiceError('source_not_found', 'that source no longer exists for this provider');
       }
@@ -114,11 +176,23 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
         tables,
         sourceItem(provider, record.accountId, sourceId, caller.userId, document, secretName, now),
         connection,
-        activity(record.accountId, 'integration.connected', provider.id, `${provider.displayName} connected`, now, { sourceId, userId: caller.userId }),
+        activity(
+          record.accountId,
+          'integration.connected',
+          provider.id,
+          `${provider.displayName} connected`,
+          now,
+          { sourceId, userId: caller.userId },
+        ),
       );
     } catch (error) {
-      logger.error('records not written; deleting the new token secret', { ...ids, cause: (error as Error)?.name });
-      await scheduleDeletion(secretName).catch((e) => logger.error('token secret left for cleanup', { ...ids, cause: (e as Error)?.name }));
+      logger.error('records not written; deleting the new token secret', {
+        ...ids,
+        cause: (error as Error)?.name,
+      });
+      await scheduleDeletion(secretName).catch((e) =>
+        logger.error('token secret left for cleanup', { ...ids, cause: (e as Error)?.name }),
+      );
       throw error;
     }
   }
@@ -132,17 +206,36 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
     externalAccount: document.externalAccount,
   };
   try {
-    await publish(env.eventBusName, reconnect ? DETAIL_TYPES.sourceReconnected : DETAIL_TYPES.sourceConnected, detail);
+    await publish(
+      env.eventBusName,
+      reconnect ? DETAIL_TYPES.sourceReconnected : DETAIL_TYPES.sourceConnected,
+      detail,
+    );
   } catch (error) {
     if (reconnect) {
       // Tokens and records agree; only the notification is missing. Keep the working connection.
       logger.error('reconnected but the event was not published', { ...ids, cause: (error as Error)?.name });
     } else {
-      logger.error('event not published; undoing the new connection', { ...ids, cause: (error as Error)?.name });
-      await deleteNewConnection(tables, record.accountId, sourceId, activity(record.accountId, 'integration.disconnected', provider.id, `${provider.displayName} connection rolled back`, Date.now(), { sourceId })).catch(
-        (e) => logger.error('records left for cleanup', { ...ids, cause: (e as Error)?.name }),
+      logger.error('event not published; undoing the new connection', {
+        ...ids,
+        cause: (error as Error)?.name,
+      });
+      await deleteNewConnection(
+        tables,
+        record.accountId,
+        sourceId,
+        activity(
+          record.accountId,
+          'integration.disconnected',
+          provider.id,
+          `${provider.displayName} connection rolled back`,
+          Date.now(),
+          { sourceId },
+        ),
+      ).catch((e) => logger.error('records left for cleanup', { ...ids, cause: (e as Error)?.name }));
+      await scheduleDeletion(secretName).catch((e) =>
+        logger.error('token secret left for cleanup', { ...ids, cause: (e as Error)?.name }),
       );
-      await scheduleDeletion(secretName).catch((e) => logger.error('token secret left for cleanup', { ...ids, cause: (e as Error)?.name }));
       throw error;
     }
   }
@@ -154,7 +247,8 @@ export async function handler(event: HttpEvent): Promise<HttpResult> {
   try {
     return await confirm(event);
   } catch (error) {
-    if (error instanceof ServiceError) logger.warn('oauth complete refused', { error: error.code, provider: event?.pathParameters?.provider });
+    if (error instanceof ServiceError)
+      logger.warn('oauth complete refused', { error: error.code, provider: event?.pathParameters?.provider });
     else logger.error('oauth complete failed', { cause: (error as Error)?.name });
     return errorResponse(error);
   }

@@ -31,7 +31,12 @@ const id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be an i
 const StartBody = v.strictObject({
   accountId: v.optional(id),
   sourceId: v.optional(id),
-  returnPath: v.optional(v.pipe(v.string(), v.check((p: string) => isSafeReturnPath(p), 'must be a relative path in the app'))),
+  returnPath: v.optional(
+    v.pipe(
+      v.string(),
+      v.check((p: string) => isSafeReturnPath(p), 'must be a relative path in the app'),
+    ),
+  ),
   shop: v.optional(v.string()),
 });
 
@@ -40,8 +45,15 @@ function parseBody(event: HttpEvent): v.InferOutput<typeof StartBody> {
   if (result.success) return result.output;
   const issue = result.issues[0];
   const key = v.getDotPath(issue);
-  if (key === 'returnPath') throw new ServiceError('invalid_return_path', 'returnPath must be a relative path in the app, such as /sources');
-  throw new ServiceError('invalid_body', key ? `body field ${key}: ${issue.message}` : 'the body must be a JSON object');
+  if (key === 'returnPath')
+    throw new ServiceError(
+      'invalid_return_path',
+      'returnPath must be a relative path in the app, such as /sources',
+    );
+  throw new ServiceError(
+    'invalid_body',
+    key ? `body field ${key}: ${issue.message}` : 'the body must be a JSON object',
+  );
 }
 
 async function start(event: HttpEvent): Promise<HttpResult> {
@@ -55,10 +67,14 @@ async function start(event: HttpEvent): Promise<HttpResult> {
 
   let shop: string | undefined;
   if (provider.requiresShop) {
-    if (!isShopDomain(body.shop)) throw new ServiceError('invalid_shop', 'shop must be a store domain such as example.myshopify.com');
+    if (!isShopDomain(body.shop))
+      throw new ServiceError('invalid_shop', 'shop must be a store domain such as example.myshopify.com');
     shop = body.shop;
   } else if (body.shop !== undefined) {
-    throw new ServiceError('invalid_body', `shop is only accepted for providers that need one, not ${provider.id}`);
+    throw new ServiceError(
+      'invalid_body',
+      `shop is only accepted for providers that need one, not ${provider.id}`,
+    );
   }
 
   const accountId = body.accountId ?? caller.accountId;
@@ -98,7 +114,12 @@ async function start(event: HttpEvent): Promise<HttpResult> {
     codeChallenge: pkce?.challenge,
     shop,
   });
-  logger.info('oauth flow started', { provider: provider.id, accountId, userId: caller.userId, reconnect: !!body.sourceId });
+  logger.info('oauth flow started', {
+    provider: provider.id,
+    accountId,
+    userId: caller.userId,
+    reconnect: !!body.sourceId,
+  });
   return json(200, { authorizationUrl, state, expiresAt: new Date(expiresAt).toISOString() });
 }
 

@@ -25,7 +25,9 @@ export async function requestTokens(
     return processTokenResponse(provider, response, Date.now());
   } catch (error) {
     if (error instanceof TransportError) {
-      throw new ServiceError('provider_unavailable', 'the provider did not answer; try again', { cause: error });
+      throw new ServiceError('provider_unavailable', 'the provider did not answer; try again', {
+        cause: error,
+      });
     }
     throw error;
   }

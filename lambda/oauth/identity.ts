@@ -29,11 +29,17 @@ export function extractIdentity(
   tokenFields: Record<string, unknown>,
   callbackParams: Record<string, string>,
 ): Record<string, string> {
-  const claims = provider.identity.some((i) => i.from === 'id_token') ? idTokenClaims(tokenFields.id_token) : {};
+  const claims = provider.identity.some((i) => i.from === 'id_token')
+    ? idTokenClaims(tokenFields.id_token)
+    : {};
   const identity: Record<string, string> = {};
   for (const source of provider.identity) {
     const raw =
-      source.from === 'token' ? tokenFields[source.field] : source.from === 'callback' ? callbackParams[source.field] : claims[source.field];
+      source.from === 'token'
+        ? tokenFields[source.field]
+        : source.from === 'callback'
+          ? callbackParams[source.field]
+          : claims[source.field];
     let value = asIdentifier(raw);
     if (value !== undefined && source.pattern) value = source.pattern.exec(value)?.[1];
     if (value !== undefined) identity[source.as] = value;

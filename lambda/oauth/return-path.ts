@@ -17,7 +17,8 @@ export function isSafeReturnPath(value: unknown): value is string {
   } catch {
     return false;
   }
-  if (/[\u0000-\u001f\u007f\\]/.test(decoded) || /^\/[/\\]/.test(decoded) || decoded.includes('//')) return false;
+  if (/[\u0000-\u001f\u007f\\]/.test(decoded) || /^\/[/\\]/.test(decoded) || decoded.includes('//'))
+    return false;
   // Resolved against a fixed origin it must stay on that origin.
   return new URL(value, 'https://app.invalid').origin === 'https://app.invalid';
 }

@@ -12,7 +12,11 @@ export function buildRevocationRequest(
   const r = provider.revocation;
   if (!r) return undefined;
   const token =
-    r.token === 'none' ? undefined : r.token === 'refresh_token' ? (document.refreshToken ?? document.accessToken) : document.accessToken;
+    r.token === 'none'
+      ? undefined
+      : r.token === 'refresh_token'
+        ? (document.refreshToken ?? document.accessToken)
+        : document.accessToken;
   const fields: Record<string, string> = {};
   let url = r.endpoint;
   if (token !== undefined) {

@@ -58,7 +58,10 @@ export function refreshedDocument(previous: TokenDocument, tokens: TokenSet, now
 }
 
 /** Key under which an external account is found by webhooks: `<provider>#<name>=<value>` of the first identifier. */
-export function externalKey(provider: ProviderId, externalAccount: Record<string, string>): string | undefined {
+export function externalKey(
+  provider: ProviderId,
+  externalAccount: Record<string, string>,
+): string | undefined {
   const first = Object.entries(externalAccount)[0];
   return first ? `${provider}#${first[0]}=${first[1]}` : undefined;
 }

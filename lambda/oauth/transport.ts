@@ -49,8 +49,11 @@ export async function send(request: ProviderRequest, timeoutMs: number): Promise
   } catch (error) {
     if (error instanceof TransportError) throw error;
     const name = (error as { name?: string }).name;
-    throw new TransportError(name === 'TimeoutError' ? `provider did not answer within ${timeoutMs} ms` : 'provider unreachable', {
-      cause: error,
-    });
+    throw new TransportError(
+      name === 'TimeoutError' ? `provider did not answer within ${timeoutMs} ms` : 'provider unreachable',
+      {
+        cause: error,
+      },
+    );
   }
 }

@@ -296,7 +296,10 @@ const shopify: ProviderEntry = {
 const keap: ProviderEntry = {
   id: 'keap',
   displayName: 'Keap',
-  docs: ['https://developer.infusionsoft.com/authentication', 'https://developer.infusionsoft.com/getting-started-oauth-keys'],
+  docs: [
+    'https://developer.infusionsoft.com/authentication',
+    'https://developer.infusionsoft.com/getting-started-oauth-keys',
+  ],
   authorizationEndpoint: 'https://accounts.infusionsoft.com/app/oauth/authorize',
   tokenEndpoint: 'https://api.infusionsoft.com/token',
   scopes: ['full'],

@@ -109,8 +109,10 @@ export function refreshDueAt(provider: ProviderEntry, document: TokenDocument): 
   if (!document.refreshToken) return undefined;
   const obtained = Date.parse(document.obtainedAt);
   const candidates: number[] = [];
-  if (document.expiresAt) candidates.push(Date.parse(document.expiresAt) - provider.tokens.refreshMarginSeconds * 1000);
-  if (provider.tokens.refreshTokenIdleDays) candidates.push(obtained + (provider.tokens.refreshTokenIdleDays / 2) * DAY_MS);
+  if (document.expiresAt)
+    candidates.push(Date.parse(document.expiresAt) - provider.tokens.refreshMarginSeconds * 1000);
+  if (provider.tokens.refreshTokenIdleDays)
+    candidates.push(obtained + (provider.tokens.refreshTokenIdleDays / 2) * DAY_MS);
   if (candidates.length === 0) return undefined;
   return new Date(Math.min(...candidates)).toISOString();
 }

@@ -3,7 +3,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { ServiceError } from './errors';
 
 export type HttpEvent = APIGatewayProxyEventV2 & {
-  requestContext: APIGatewayProxyEventV2['requestContext'] & { authorizer?: { lambda?: Record<string, unknown> } };
+  requestContext: APIGatewayProxyEventV2['requestContext'] & {
+    authorizer?: { lambda?: Record<string, unknown> };
+  };
 };
 export type HttpResult = APIGatewayProxyStructuredResultV2 & { headers: Record<string, string> };
 
@@ -26,7 +28,12 @@ export function callerOf(event: HttpEvent): Caller {
   const ctx = event?.requestContext?.authorizer?.lambda;
   const userId = ctx?.userId;
   const accountId = ctx?.accountId;
-  if (typeof userId !== 'string' || typeof accountId !== 'string' || !ID.test(userId) || !ID.test(accountId)) {
+  if (
+    typeof userId !== 'string' ||
+    typeof accountId !== 'string' ||
+    !ID.test(userId) ||
+    !ID.test(accountId)
+  ) {
     throw new ServiceError('unauthorized', 'sign in first: the request carries no user and account');
   }
   return { userId, accountId };
@@ -36,7 +43,8 @@ export function callerOf(event: HttpEvent): Caller {
 export function jsonBody(event: HttpEvent): unknown {
   const raw = event.body;
   if (raw === undefined || raw === null || raw === '') return {};
-  if (typeof raw !== 'string' || raw.length > 16_384) throw new ServiceError('invalid_body', 'the body must be a JSON object of at most 16 KB');
+  if (typeof raw !== 'string' || raw.length > 16_384)
+    throw new ServiceError('invalid_body', 'the body must be a JSON object of at most 16 KB');
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   try {
     return JSON.parse(text);

@@ -11,7 +11,11 @@ export function callbackUrl(apiUrl: string, provider: ProviderId): string {
 export const DEFAULT_RETURN_PATH = '/integrations';
 
 /** App URL + a validated returnPath + outcome parameters; never leaves the app's origin. */
-export function appRedirect(appUrl: string, returnPath: string | undefined, outcome: Record<string, string>): string {
+export function appRedirect(
+  appUrl: string,
+  returnPath: string | undefined,
+  outcome: Record<string, string>,
+): string {
   const path = returnPath && isSafeReturnPath(returnPath) ? returnPath : DEFAULT_RETURN_PATH;
   const url = new URL(`${appUrl}${path}`);
   if (url.origin !== new URL(appUrl).origin) return appRedirect(appUrl, undefined, outcome);

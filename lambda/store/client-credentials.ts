@@ -11,7 +11,10 @@ export const PLACEHOLDER_PREFIX = 'PLACEHOLDER';
 const provider = new SecretsProvider({ awsSdkV3Client: secrets });
 
 /** Secret names of a provider's client credentials (the audit's paths). */
-export function clientSecretNames(prefix: string, id: ProviderId): { clientId: string; clientSecret: string } {
+export function clientSecretNames(
+  prefix: string,
+  id: ProviderId,
+): { clientId: string; clientSecret: string } {
   return { clientId: `${prefix}/${id}/client_id`, clientSecret: `${prefix}/${id}/client_secret` };
 }
 
@@ -21,7 +24,10 @@ async function read(name: string, maxAge: number): Promise<string | undefined> {
     return typeof value === 'string' ? value : undefined;
   } catch (error) {
     const cause = (error as { cause?: { name?: string } }).cause;
-    if ((error as { name?: string }).name === 'ResourceNotFoundException' || cause?.name === 'ResourceNotFoundException') {
+    if (
+      (error as { name?: string }).name === 'ResourceNotFoundException' ||
+      cause?.name === 'ResourceNotFoundException'
+    ) {
       return undefined;
     }
     throw error;
@@ -33,9 +39,16 @@ async function read(name: string, maxAge: number): Promise<string | undefined> {
  * @throws ServiceError credentials_not_configured when a secret is missing or still the placeholder.
  * @example const { clientId, clientSecret } = await clientCredentials('app/oauth', 'google', 300)
  */
-export async function clientCredentials(prefix: string, id: ProviderId, maxAgeSeconds: number): Promise<ClientCredentials> {
+export async function clientCredentials(
+  prefix: string,
+  id: ProviderId,
+  maxAgeSeconds: number,
+): Promise<ClientCredentials> {
   const names = clientSecretNames(prefix, id);
-  const [clientId, clientSecret] = await Promise.all([read(names.clientId, maxAgeSeconds), read(names.clientSecret, maxAgeSeconds)]);
+  const [clientId, clientSecret] = await Promise.all([
+    read(names.clientId, maxAgeSeconds),
+    read(names.clientSecret, maxAgeSeconds),
+  ]);
   for (const [name, value] of [
     [names.clientId, clientId],
     [names.clientSecret, clientSecret],

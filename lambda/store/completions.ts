@@ -31,7 +31,10 @@ export async function putCompletion(tableName: string, record: CompletionRecord)
 }
 
 /** Deletes and returns a completion in one conditional call: single use under concurrency. */
-export async function consumeCompletion(tableName: string, key: string): Promise<CompletionRecord | undefined> {
+export async function consumeCompletion(
+  tableName: string,
+  key: string,
+): Promise<CompletionRecord | undefined> {
   try {
     const out = await dynamo.send(
       new DeleteItemCommand({

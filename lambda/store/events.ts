@@ -19,10 +19,21 @@ export const DETAIL_TYPES = {
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 
 /** Publishes one event; throws when EventBridge reports the entry as failed. */
-export async function publish(busName: string, detailType: DetailType, detail: Record<string, unknown>): Promise<void> {
+export async function publish(
+  busName: string,
+  detailType: DetailType,
+  detail: Record<string, unknown>,
+): Promise<void> {
   const out = await events.send(
     new PutEventsCommand({
-      Entries: [{ EventBusName: busName, Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }],
+      Entries: [
+        {
+          EventBusName: busName,
+          Source: EVENT_SOURCE,
+          DetailType: detailType,
+          Detail: JSON.stringify(detail),
+        },
+      ],
     }),
   );
   if ((out.FailedEntryCount ?? 0) > 0) {

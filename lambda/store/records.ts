@@ -29,7 +29,11 @@ export function setExpression(
   values: Record<string, unknown>,
   keys: readonly string[],
   ifAbsent: readonly string[] = [],
-): { UpdateExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, AttributeValue> } {
+): {
+  UpdateExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, AttributeValue>;
+} {
   const names: Record<string, string> = {};
   const vals: Record<string, unknown> = {};
   const sets: string[] = [];
@@ -45,7 +49,11 @@ export function setExpression(
     sets.push(ifAbsent.includes(field) ? `#f${i} = if_not_exists(#f${i}, :v${i})` : `#f${i} = :v${i}`);
   });
   const expression = `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
-  return { UpdateExpression: expression, ExpressionAttributeNames: names, ExpressionAttributeValues: toItem(vals) };
+  return {
+    UpdateExpression: expression,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: toItem(vals),
+  };
 }
 
 /** A new source: source and connection must not exist yet. */
@@ -63,7 +71,13 @@ export async function writeNewConnection(
         ConditionExpression: 'attribute_not_exists(sourceId)',
       },
     },
-    { Put: { TableName: tables.connections, Item: toItem(connection), ConditionExpression: 'attribute_not_exists(sourceId)' } },
+    {
+      Put: {
+        TableName: tables.connections,
+        Item: toItem(connection),
+        ConditionExpression: 'attribute_not_exists(sourceId)',
+      },
+    },
     { Put: { TableName: tables.activity, Item: toItem(entry) } },
   ];
   await dynamo.send(new TransactWriteItemsCommand({ TransactItems: items }));
@@ -80,10 +94,11 @@ export async function writeReconnection(
     { status: 'active', externalAccount: source.externalAccount, updatedAt: source.updatedAt },
     [],
   );
-  const connectionUpdate = setExpression(connection as unknown as Record<string, unknown>, ['accountId', 'sourceId'], [
-    'createdAt',
-    'connectedBy',
-  ]);
+  const connectionUpdate = setExpression(
+    connection as unknown as Record<string, unknown>,
+    ['accountId', 'sourceId'],
+    ['createdAt', 'connectedBy'],
+  );
   const items: TransactWriteItem[] = [
     {
       Update: {
@@ -92,7 +107,10 @@ export async function writeReconnection(
         ...sourceUpdate,
         ConditionExpression: 'attribute_exists(sourceId) AND #p = :p',
         ExpressionAttributeNames: { ...sourceUpdate.ExpressionAttributeNames, '#p': 'provider' },
-        ExpressionAttributeValues: { ...sourceUpdate.ExpressionAttributeValues, ...toItem({ ':p': source.provider }) },
+        ExpressionAttributeValues: {
+          ...sourceUpdate.ExpressionAttributeValues,
+          ...toItem({ ':p': source.provider }),
+        },
       },
     },
     {
@@ -108,7 +126,12 @@ export async function writeReconnection(
 }
 
 /** Removes the records of a connection this request created (compensation after a later failure). */
-export async function deleteNewConnection(tables: RecordTables, accountId: string, sourceId: string, entry: ActivityItem): Promise<void> {
+export async function deleteNewConnection(
+  tables: RecordTables,
+  accountId: string,
+  sourceId: string,
+  entry: ActivityItem,
+): Promise<void> {
   const key = toItem({ accountId, sourceId });
   await dynamo.send(
     new TransactWriteItemsCommand({

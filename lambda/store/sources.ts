@@ -4,7 +4,11 @@ import type { SourceItem } from '../records/shapes';
 import { dynamo } from './clients';
 import { fromItem, toItem } from './item';
 
-export async function getSource(tableName: string, accountId: string, sourceId: string): Promise<SourceItem | undefined> {
+export async function getSource(
+  tableName: string,
+  accountId: string,
+  sourceId: string,
+): Promise<SourceItem | undefined> {
   const out = await dynamo.send(
     new GetItemCommand({ TableName: tableName, Key: toItem({ accountId, sourceId }), ConsistentRead: true }),
   );

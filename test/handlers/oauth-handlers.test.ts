@@ -34,7 +34,8 @@ for (const id of PROVIDER_IDS) {
   credentialValues[`app/oauth/${id}/client_id`] = `client-id-${id}`;
   credentialValues[`app/oauth/${id}/client_secret`] = `client-secret-${id}-${randomUUID()}`;
 }
-credentialValues['app/oauth/keap/client_secret'] = 'PLACEHOLDER: upload with npm run credentials -- set keap --stage test';
+credentialValues['app/oauth/keap/client_secret'] =
+  'PLACEHOLDER: upload with npm run credentials -- set keap --stage test';
 
 let server: TokenServer;
 let start: Handler;
@@ -54,7 +55,13 @@ function tokenBody(provider: string, extra: Record<string, unknown> = {}) {
     refreshToken,
     answer: {
       status: 200,
-      body: JSON.stringify({ access_token: accessToken, refresh_token: refreshToken, token_type: 'bearer', expires_in: 3600, ...extra }),
+      body: JSON.stringify({
+        access_token: accessToken,
+        refresh_token: refreshToken,
+        token_type: 'bearer',
+        expires_in: 3600,
+        ...extra,
+      }),
     },
   };
 }
@@ -63,7 +70,11 @@ function ids() {
   return { userId: `user-${randomUUID()}`, accountId: `acct-${randomUUID()}` };
 }
 
-async function startFlow(provider: string, caller: { userId: string; accountId: string } | null, body?: unknown) {
+async function startFlow(
+  provider: string,
+  caller: { userId: string; accountId: string } | null,
+  body?: unknown,
+) {
   const result = await start(httpEvent({ method: 'POST', pathParameters: { provider }, caller, body }));
   return { result, json: JSON.parse(result.body as string) };
 }
@@ -101,13 +112,17 @@ async function pendingGoogle(caller: { userId: string; accountId: string }, body
 beforeAll(async () => {
   server = await startTokenServer();
   const overrides = Object.fromEntries(
-    PROVIDER_IDS.map((id) => [id, { tokenEndpoint: `${server.url}/token/${id}`, revocationEndpoint: `${server.url}/revoke/${id}` }]),
+    PROVIDER_IDS.map((id) => [
+      id,
+      { tokenEndpoint: `${server.url}/token/${id}`, revocationEndpoint: `${server.url}/revoke/${id}` },
+    ]),
   );
   process.env.PROVIDER_ENDPOINT_OVERRIDES = JSON.stringify(overrides);
   start = (await import('../../lambda/handlers/oauth-start')).handler;
   callback = (await import('../../lambda/handlers/oauth-callback')).handler;
   complete = (await import('../../lambda/handlers/oauth-complete')).handler;
-  for (const [name, value] of Object.entries(credentialValues)) if (name.endsWith('client_secret')) secretValues.add(value);
+  for (const [name, value] of Object.entries(credentialValues))
+    if (name.endsWith('client_secret')) secretValues.add(value);
 });
 
 afterAll(async () => {
@@ -120,7 +135,8 @@ beforeEach(() => {
   eb.reset();
   sm.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => {
     const value = credentialValues[input.SecretId];
-    if (value === undefined) throw Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' });
+    if (value === undefined)
+      throw Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' });
     return { Name: input.SecretId, SecretString: value };
   });
   sm.on(CreateSecretCommand).resolves({});
@@ -149,7 +165,12 @@ describe('oauth-start', () => {
     expect(url.searchParams.get('state')).toBe(json.state);
     expect(json.state).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const stored = await getItem<StateRecord>('oauth-states', { state: json.state });
-    expect(stored).toMatchObject({ provider: 'google', userId: caller.userId, accountId: caller.accountId, returnPath: '/sources?tab=new' });
+    expect(stored).toMatchObject({
+      provider: 'google',
+      userId: caller.userId,
+      accountId: caller.accountId,
+      returnPath: '/sources?tab=new',
+    });
     expect(url.searchParams.get('code_challenge')).toBe(challengeOf(stored!.codeVerifier!));
     expect(json.authorizationUrl).not.toContain(stored!.codeVerifier);
     expect(stored!.expiresAt - Date.parse(stored!.createdAt)).toBe(10 * 60 * 1000);
@@ -163,9 +184,23 @@ describe('oauth-start', () => {
     ['body that is not JSON', { provider: 'google' }, ids(), '{nope', 400, 'invalid_body'],
     ['body that is an array', { provider: 'google' }, ids(), '[1]', 400, 'invalid_body'],
     ['unknown body field', { provider: 'google' }, ids(), { admin: true }, 400, 'invalid_body'],
-    ['returnPath to another origin', { provider: 'google' }, ids(), { returnPath: '//evil.example' }, 400, 'invalid_return_path'],
+    [
+      'returnPath to another origin',
+      { provider: 'google' },
+      ids(),
+      { returnPath: '//evil.example' },
+      400,
+      'invalid_return_path',
+    ],
     ['shopify without a shop', { provider: 'shopify' }, ids(), {}, 400, 'invalid_shop'],
-    ['shopify with a foreign domain', { provider: 'shopify' }, ids(), { shop: 'evil.example' }, 400, 'invalid_shop'],
+    [
+      'shopify with a foreign domain',
+      { provider: 'shopify' },
+      ids(),
+      { shop: 'evil.example' },
+      400,
+      'invalid_shop',
+    ],
     ['a shop for google', { provider: 'google' }, ids(), { shop: 'a.myshopify.com' }, 400, 'invalid_body'],
     ['placeholder credentials', { provider: 'keap' }, ids(), undefined, 503, 'credentials_not_configured'],
   ])('refuses %s', async (_name, path, caller, body, status, code) => {
@@ -190,7 +225,12 @@ describe('oauth-start', () => {
   it('accepts a reconnect only for an existing source of the same provider and account', async () => {
     const caller = ids();
     const sourceId = `src_${randomUUID()}`;
-    await putItem('sources', { accountId: caller.accountId, sourceId, provider: 'box', status: 'needs_reauth' });
+    await putItem('sources', {
+      accountId: caller.accountId,
+      sourceId,
+      provider: 'box',
+      status: 'needs_reauth',
+    });
     expect((await startFlow('dropbox', caller, { sourceId })).result.statusCode).toBe(404);
     expect((await startFlow('box', ids(), { sourceId })).result.statusCode).toBe(404);
     const { state } = await startOk('box', caller, { sourceId });
@@ -209,7 +249,12 @@ describe('oauth-callback', () => {
     expect(form.get('code_verifier')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await getItem('oauth-states', { state })).toBeUndefined();
     const record = await getItem<CompletionRecord>('oauth-states', { state: completionKey(completion) });
-    expect(record).toMatchObject({ kind: 'completion', provider: 'google', userId: caller.userId, accountId: caller.accountId });
+    expect(record).toMatchObject({
+      kind: 'completion',
+      provider: 'google',
+      userId: caller.userId,
+      accountId: caller.accountId,
+    });
     const raw = JSON.stringify(record);
     expect(raw).not.toContain(tokens.accessToken);
     expect(raw).not.toContain(tokens.refreshToken);
@@ -218,8 +263,13 @@ describe('oauth-callback', () => {
 
   it('redirects back to the returnPath with pending status and no code or state', async () => {
     const { state } = await startOk('stripe', ids(), { returnPath: '/connect/done' });
-    server.script('/token/stripe', tokenBody('stripe', { stripe_user_id: 'acct_123', expires_in: undefined }).answer);
-    const result = await callback(httpEvent({ pathParameters: { provider: 'stripe' }, query: { state, code: 'c-1' } }));
+    server.script(
+      '/token/stripe',
+      tokenBody('stripe', { stripe_user_id: 'acct_123', expires_in: undefined }).answer,
+    );
+    const result = await callback(
+      httpEvent({ pathParameters: { provider: 'stripe' }, query: { state, code: 'c-1' } }),
+    );
     expect(result.headers['referrer-policy']).toBe('no-referrer');
     expect(result.headers['cache-control']).toBe('no-store');
     const location = new URL(result.headers.location);
@@ -259,35 +309,69 @@ describe('oauth-callback', () => {
 
   it('passes on the provider refusal and checks the issuer (RFC 9207)', async () => {
     const denied = await startOk('google', ids());
-    await expectError('google', { state: denied.state, error: 'access_denied', iss: 'https://accounts.google.com' }, 'access_denied');
+    await expectError(
+      'google',
+      { state: denied.state, error: 'access_denied', iss: 'https://accounts.google.com' },
+      'access_denied',
+    );
     const mixUp = await startOk('google', ids());
-    await expectError('google', { state: mixUp.state, code: 'c', iss: 'https://attacker.example' }, 'issuer_mismatch');
+    await expectError(
+      'google',
+      { state: mixUp.state, code: 'c', iss: 'https://attacker.example' },
+      'issuer_mismatch',
+    );
     const missing = await startOk('google', ids());
     await expectError('google', { state: missing.state, code: 'c' }, 'issuer_mismatch');
-    expect(server.requests.filter((r) => r.path === '/token/google' && r.body.includes('code=c&'))).toHaveLength(0);
+    expect(
+      server.requests.filter((r) => r.path === '/token/google' && r.body.includes('code=c&')),
+    ).toHaveLength(0);
   });
 
   it('verifies the Shopify callback HMAC and shop before any exchange', async () => {
     const shop = 'store-1.myshopify.com';
     const secret = credentialValues['app/oauth/shopify/client_secret'];
     const sign = (p: Record<string, string>) => {
-      const message = Object.keys(p).sort().map((k) => `${k}=${p[k]}`).join('&');
+      const message = Object.keys(p)
+        .sort()
+        .map((k) => `${k}=${p[k]}`)
+        .join('&');
       return { ...p, hmac: createHmac('sha256', secret).update(message).digest('hex') };
     };
     const before = server.requests.length;
     const bad = await startOk('shopify', ids(), { shop });
-    await expectError('shopify', { ...sign({ code: 'c', shop, state: bad.state, timestamp: '1' }), code: 'other' }, 'invalid_signature');
+    await expectError(
+      'shopify',
+      { ...sign({ code: 'c', shop, state: bad.state, timestamp: '1' }), code: 'other' },
+      'invalid_signature',
+    );
     const other = await startOk('shopify', ids(), { shop });
-    await expectError('shopify', sign({ code: 'c', shop: 'other.myshopify.com', state: other.state, timestamp: '1' }), 'shop_mismatch');
+    await expectError(
+      'shopify',
+      sign({ code: 'c', shop: 'other.myshopify.com', state: other.state, timestamp: '1' }),
+      'shop_mismatch',
+    );
     expect(server.requests.length).toBe(before);
 
     const good = await startOk('shopify', ids(), { shop });
     expect(good.url.host).toBe(shop);
-    expect(good.url.searchParams.get('scope')).toBe('read_products,read_orders,read_customers,read_inventory');
-    server.script('/token/shopify', { status: 200, body: JSON.stringify({ access_token: 'shpat_x', scope: 'read_products', expires_in: 3600, refresh_token: 'shprt_x' }) });
+    expect(good.url.searchParams.get('scope')).toBe(
+      'read_products,read_orders,read_customers,read_inventory',
+    );
+    server.script('/token/shopify', {
+      status: 200,
+      body: JSON.stringify({
+        access_token: 'shpat_x',
+        scope: 'read_products',
+        expires_in: 3600,
+        refresh_token: 'shprt_x',
+      }),
+    });
     secretValues.add('shpat_x');
     secretValues.add('shprt_x');
-    const ok = await callbackWith('shopify', sign({ code: 'c', shop, state: good.state, timestamp: '1', host: 'aG9zdA' }));
+    const ok = await callbackWith(
+      'shopify',
+      sign({ code: 'c', shop, state: good.state, timestamp: '1', host: 'aG9zdA' }),
+    );
     expect(ok.searchParams.get('status')).toBe('pending');
     expect(new URLSearchParams(server.requests.at(-1)!.body).get('expiring')).toBe('1');
   });
@@ -318,7 +402,11 @@ describe('oauth-callback', () => {
 });
 
 describe('oauth-complete', () => {
-  async function confirm(provider: string, caller: { userId: string; accountId: string } | null, body: unknown) {
+  async function confirm(
+    provider: string,
+    caller: { userId: string; accountId: string } | null,
+    body: unknown,
+  ) {
     const result = await complete(httpEvent({ method: 'POST', pathParameters: { provider }, caller, body }));
     return { status: result.statusCode, json: JSON.parse(result.body as string) };
   }
@@ -328,7 +416,11 @@ describe('oauth-complete', () => {
     const { completion, tokens } = await pendingGoogle(caller);
     const { status, json } = await confirm('google', caller, { completion });
     expect(status).toBe(200);
-    expect(json).toEqual({ status: 'connected', provider: 'google', sourceId: expect.stringMatching(/^src_/) });
+    expect(json).toEqual({
+      status: 'connected',
+      provider: 'google',
+      sourceId: expect.stringMatching(/^src_/),
+    });
     const secretName = `sources/${caller.accountId}/${json.sourceId}/oauth-tokens`;
     const created = sm.commandCalls(CreateSecretCommand);
     expect(created).toHaveLength(1);
@@ -342,16 +434,36 @@ describe('oauth-complete', () => {
       externalAccount: { googleUserId: 'google-sub-1' },
     });
     expect(Date.parse(document.expiresAt) - Date.parse(document.obtainedAt)).toBeGreaterThan(3590_000);
-    const source = await getItem<SourceItem>('sources', { accountId: caller.accountId, sourceId: json.sourceId });
-    expect(source).toMatchObject({ provider: 'google', status: 'active', tokenSecretName: secretName, createdBy: caller.userId });
-    const connection = await getItem<ConnectionItem>('platform-connections', { accountId: caller.accountId, sourceId: json.sourceId });
-    expect(connection).toMatchObject({ status: 'active', provider: 'google', refreshPartition: 'refresh', externalKey: 'google#googleUserId=google-sub-1' });
+    const source = await getItem<SourceItem>('sources', {
+      accountId: caller.accountId,
+      sourceId: json.sourceId,
+    });
+    expect(source).toMatchObject({
+      provider: 'google',
+      status: 'active',
+      tokenSecretName: secretName,
+      createdBy: caller.userId,
+    });
+    const connection = await getItem<ConnectionItem>('platform-connections', {
+      accountId: caller.accountId,
+      sourceId: json.sourceId,
+    });
+    expect(connection).toMatchObject({
+      status: 'active',
+      provider: 'google',
+      refreshPartition: 'refresh',
+      externalKey: 'google#googleUserId=google-sub-1',
+    });
     const activity = await queryPartition<ActivityItem>('activity', 'accountId', caller.accountId);
     expect(activity.map((a) => a.type)).toEqual(['integration.connected']);
     const events = eb.commandCalls(PutEventsCommand);
     expect(events).toHaveLength(1);
     const entry = events[0].args[0].input.Entries![0];
-    expect(entry).toMatchObject({ Source: 'listbackup.integrations', DetailType: 'Source Connected', EventBusName: 'listbackup-test-events' });
+    expect(entry).toMatchObject({
+      Source: 'listbackup.integrations',
+      DetailType: 'Source Connected',
+      EventBusName: 'listbackup-test-events',
+    });
     expect(JSON.parse(entry.Detail!)).toEqual({
       accountId: caller.accountId,
       userId: caller.userId,
@@ -366,15 +478,28 @@ describe('oauth-complete', () => {
   it('reconnects an existing source with a new secret version', async () => {
     const caller = ids();
     const sourceId = `src_${randomUUID()}`;
-    await putItem('sources', { accountId: caller.accountId, sourceId, provider: 'google', status: 'needs_reauth', createdAt: 'then' });
+    await putItem('sources', {
+      accountId: caller.accountId,
+      sourceId,
+      provider: 'google',
+      status: 'needs_reauth',
+      createdAt: 'then',
+    });
     const { completion } = await pendingGoogle(caller, { sourceId });
     const { status, json } = await confirm('google', caller, { completion });
     expect(status).toBe(200);
     expect(json).toEqual({ status: 'reconnected', provider: 'google', sourceId });
     expect(sm.commandCalls(CreateSecretCommand)).toHaveLength(0);
-    expect(sm.commandCalls(PutSecretValueCommand)[0].args[0].input.SecretId).toBe(`sources/${caller.accountId}/${sourceId}/oauth-tokens`);
-    expect(await getItem<SourceItem>('sources', { accountId: caller.accountId, sourceId })).toMatchObject({ status: 'active', createdAt: 'then' });
-    expect(eb.commandCalls(PutEventsCommand)[0].args[0].input.Entries![0].DetailType).toBe('Source Reconnected');
+    expect(sm.commandCalls(PutSecretValueCommand)[0].args[0].input.SecretId).toBe(
+      `sources/${caller.accountId}/${sourceId}/oauth-tokens`,
+    );
+    expect(await getItem<SourceItem>('sources', { accountId: caller.accountId, sourceId })).toMatchObject({
+      status: 'active',
+      createdAt: 'then',
+    });
+    expect(eb.commandCalls(PutEventsCommand)[0].args[0].input.Entries![0].DetailType).toBe(
+      'Source Reconnected',
+    );
   });
 
   it('refuses another user, burns the completion, revokes and records it', async () => {
@@ -399,7 +524,15 @@ describe('oauth-complete', () => {
   it('refuses the starting user acting for another account, and another provider', async () => {
     const starter = ids();
     const first = await pendingGoogle(starter);
-    expect((await confirm('google', { ...starter, accountId: `acct-${randomUUID()}` }, { completion: first.completion })).status).toBe(403);
+    expect(
+      (
+        await confirm(
+          'google',
+          { ...starter, accountId: `acct-${randomUUID()}` },
+          { completion: first.completion },
+        )
+      ).status,
+    ).toBe(403);
     const second = await pendingGoogle(starter);
     expect((await confirm('dropbox', starter, { completion: second.completion })).status).toBe(403);
     expect(await queryPartition('sources', 'accountId', starter.accountId)).toHaveLength(0);
@@ -409,10 +542,15 @@ describe('oauth-complete', () => {
     const caller = ids();
     expect((await confirm('google', caller, { completion: 'short' })).json.error).toBe('invalid_body');
     expect((await confirm('google', null, { completion: 'x' })).status).toBe(401);
-    expect((await confirm('google', caller, { completion: 'B'.repeat(43) })).json.error).toBe('invalid_completion');
+    expect((await confirm('google', caller, { completion: 'B'.repeat(43) })).json.error).toBe(
+      'invalid_completion',
+    );
     const { completion } = await pendingGoogle(caller);
     const key = completionKey(completion);
-    await putItem('oauth-states', { ...(await getItem<CompletionRecord>('oauth-states', { state: key })), expiresAt: Date.now() - 1 });
+    await putItem('oauth-states', {
+      ...(await getItem<CompletionRecord>('oauth-states', { state: key })),
+      expiresAt: Date.now() - 1,
+    });
     expect((await confirm('google', caller, { completion })).json.error).toBe('expired_completion');
     expect(sm.commandCalls(CreateSecretCommand)).toHaveLength(0);
   });
@@ -446,7 +584,9 @@ describe('oauth-complete', () => {
       spy.mockRestore();
     }
     const name = sm.commandCalls(CreateSecretCommand)[0].args[0].input.Name;
-    expect(sm.commandCalls(DeleteSecretCommand).map((c) => c.args[0].input)).toEqual([{ SecretId: name, RecoveryWindowInDays: 7 }]);
+    expect(sm.commandCalls(DeleteSecretCommand).map((c) => c.args[0].input)).toEqual([
+      { SecretId: name, RecoveryWindowInDays: 7 },
+    ]);
     expect(await queryPartition('sources', 'accountId', caller.accountId)).toHaveLength(0);
   });
 

@@ -7,7 +7,8 @@ import { TEST_TABLE_PREFIX } from './constants';
 
 const client = () => {
   const endpoint = process.env.TEST_DYNAMO_ENDPOINT;
-  if (!endpoint) throw new Error('TEST_DYNAMO_ENDPOINT is not set: run through jest (globalSetup starts DynamoDB Local)');
+  if (!endpoint)
+    throw new Error('TEST_DYNAMO_ENDPOINT is not set: run through jest (globalSetup starts DynamoDB Local)');
   return localClient(endpoint);
 };
 
@@ -21,7 +22,9 @@ export async function putItem(table: TableName, item: object): Promise<void> {
 }
 
 export async function getItem<T>(table: TableName, key: object): Promise<T | undefined> {
-  const out = await db().send(new GetItemCommand({ TableName: tableName(table), Key: toItem(key), ConsistentRead: true }));
+  const out = await db().send(
+    new GetItemCommand({ TableName: tableName(table), Key: toItem(key), ConsistentRead: true }),
+  );
   return fromItem<T>(out.Item);
 }
 

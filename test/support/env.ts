@@ -12,4 +12,5 @@ process.env.AWS_ACCESS_KEY_ID = 'test';
 process.env.AWS_SECRET_ACCESS_KEY = 'test';
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 process.env.POWERTOOLS_DEV = 'false';
-if (process.env.TEST_DYNAMO_ENDPOINT) process.env.AWS_ENDPOINT_URL_DYNAMODB = process.env.TEST_DYNAMO_ENDPOINT;
+if (process.env.TEST_DYNAMO_ENDPOINT)
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = process.env.TEST_DYNAMO_ENDPOINT;

@@ -32,10 +32,16 @@ export async function startTokenServer(): Promise<TokenServer> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const recorded = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const recorded = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(recorded);
       const path = (req.url ?? '').split('?')[0];
-      const answer = queues.get(path)?.shift() ?? defaults.get(path)?.(recorded) ?? { status: 404, body: '{"error":"not_scripted"}' };
+      const answer = queues.get(path)?.shift() ??
+        defaults.get(path)?.(recorded) ?? { status: 404, body: '{"error":"not_scripted"}' };
       setTimeout(() => {
         res.writeHead(answer.status, { 'content-type': answer.contentType ?? 'application/json' });
         res.end(answer.body);

@@ -1,0 +1,24 @@
+// What the token lifecycle needs to know about its stage: tables, bus, client secrets, endpoint overrides.
+import type { EndpointOverrides } from '../providers/types';
+import { readEnv, type HandlerEnv } from '../shared/env';
+import { recordTables, type RecordTables } from '../store/records';
+import { physicalTableName } from '../store/tables';
+
+export interface TokenConfig {
+  tables: RecordTables & { states: string };
+  eventBusName: string;
+  secretPrefix: string;
+  credentialsMaxAgeSeconds: number;
+  endpointOverrides: EndpointOverrides;
+}
+
+/** The configuration of a handler environment (lambda/shared/env.ts). */
+export function tokenConfig(env: HandlerEnv = readEnv()): TokenConfig {
+  return {
+    tables: { ...recordTables(env.tablePrefix), states: physicalTableName(env.tablePrefix, 'oauth-states') },
+    eventBusName: env.eventBusName,
+    secretPrefix: env.secretPrefix,
+    credentialsMaxAgeSeconds: env.credentialsMaxAgeSeconds,
+    endpointOverrides: env.endpointOverrides,
+  };
+}

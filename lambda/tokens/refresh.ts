@@ -1,0 +1,204 @@
+// Keeps a source's tokens fresh: check the vault, take the lease, re-read, refresh once, record the outcome.
+import { randomToken } from '../oauth/random';
+import { refreshedDocument, type TokenDocument } from '../oauth/token-document';
+import { resolveProvider } from '../providers/registry';
+import type { ProviderEntry } from '../providers/types';
+import { refreshDueAt } from '../records/shapes';
+import { ServiceError } from '../shared/errors';
+import { logger } from '../shared/logger';
+import { clientCredentials } from '../store/client-credentials';
+import { getConnection, markRefreshed, recordRefreshFailure, type ConnectionRecord } from '../store/connections';
+import { acquireLease, leaseKey, releaseLease } from '../store/leases';
+import { putTokens, readTokens } from '../store/vault';
+import type { TokenConfig } from './config';
+import { toNeedsReauth } from './health';
+import {
+  FAILURE_COOLDOWN_MS,
+  LEASE_TTL_MS,
+  LEASE_WAIT_MS,
+  callerCode,
+  failureKind,
+  inCooldown,
+  isExhausted,
+  isExpired,
+  isStale,
+  leasePollMs,
+  nextAttemptAt,
+  withFailureDay,
+  type RefreshMode,
+} from './policy';
+import { refreshGrant, sleep } from './refresh-request';
+
+export interface SourceRef {
+  accountId: string;
+  sourceId: string;
+}
+
+export interface FreshTokens {
+  connection: ConnectionRecord;
+  provider: ProviderEntry;
+  document: TokenDocument;
+  /** This call refreshed at the provider (false: the stored or another caller's tokens were fresh). */
+  refreshed: boolean;
+}
+
+/** Safety second between the last provider attempt and the lease's expiry. */
+const LEASE_SAFETY_MS = 1_000;
+
+function logIds(connection: Pick<ConnectionRecord, 'accountId' | 'sourceId' | 'provider'>) {
+  return { accountId: connection.accountId, sourceId: connection.sourceId, provider: connection.provider };
+}
+
+async function activeConnection(config: TokenConfig, ref: SourceRef): Promise<ConnectionRecord> {
+  const connection = await getConnection(config.tables.connections, ref.accountId, ref.sourceId);
+  if (!connection) throw new ServiceError('source_not_found', 'no connection for that source in this account');
+  if (connection.status === 'disconnected') {
+    throw new ServiceError('disconnected', 'the source was disconnected; connect it again to use it');
+  }
+  if (connection.status === 'needs_reauth') {
+    throw new ServiceError('needs_reauth', 'the source must be reconnected by a user of the account');
+  }
+  return connection;
+}
+
+async function storedTokens(config: TokenConfig, connection: ConnectionRecord, provider: ProviderEntry): Promise<TokenDocument> {
+  const document = await readTokens(connection.tokenSecretName);
+  if (document) return document;
+  await toNeedsReauth(config, connection, provider, 'tokens_missing');
+  throw new ServiceError('needs_reauth', 'no tokens are stored for the source; reconnect it');
+}
+
+/** A stale document that cannot be refreshed: usable until it expires, then the user must reconnect. */
+async function withoutRefreshToken(
+  config: TokenConfig,
+  connection: ConnectionRecord,
+  provider: ProviderEntry,
+  document: TokenDocument,
+): Promise<FreshTokens> {
+  if (!isExpired(document, Date.now())) return { connection, provider, document, refreshed: false };
+  await toNeedsReauth(config, connection, provider, 'no_refresh_token');
+  throw new ServiceError('needs_reauth', 'the access token expired and cannot be refreshed; reconnect the source');
+}
+
+function cooldownError(connection: ConnectionRecord): ServiceError {
+  return new ServiceError(
+    'retryable',
+    `the last refresh failed (${connection.lastErrorCode}); try again after ${connection.refreshBackoffUntil}`,
+  );
+}
+
+/** Records a failed refresh and throws what the caller should see. */
+async function failed(
+  config: TokenConfig,
+  connection: ConnectionRecord,
+  provider: ProviderEntry,
+  used: TokenDocument,
+  error: ServiceError,
+): Promise<never> {
+  const kind = failureKind(error.code);
+  const now = Date.now();
+  if (kind === 'configuration') throw error;
+  if (kind === 'reauth') {
+    // A holder whose lease outlived ours may have rotated the token under us: that is not a dead grant.
+    const latest = await readTokens(connection.tokenSecretName);
+    if (latest?.refreshToken && latest.refreshToken !== used.refreshToken) {
+      throw new ServiceError('retryable', 'the tokens were refreshed concurrently; try again');
+    }
+    await toNeedsReauth(config, connection, provider, 'invalid_grant', now);
+    throw new ServiceError('needs_reauth', 'the provider rejected the stored authorization; reconnect the source');
+  }
+  const failureDays = withFailureDay(connection.failureDays, now);
+  if (isExhausted(failureDays)) {
+    await toNeedsReauth(config, connection, provider, 'refresh_failing', now);
+    throw new ServiceError('needs_reauth', 'refreshing failed on several days; reconnect the source');
+  }
+  const refreshFailureCount = (connection.lastErrorCode ? (connection.refreshFailureCount ?? 0) : 0) + 1;
+  await recordRefreshFailure(
+    config.tables.connections,
+    connection,
+    {
+      lastErrorCode: error.code,
+      failureDays,
+      refreshFailureCount,
+      refreshBackoffUntil: new Date(now + FAILURE_COOLDOWN_MS).toISOString(),
+      refreshDueAt: new Date(nextAttemptAt(refreshFailureCount, now)).toISOString(),
+    },
+    now,
+  );
+  logger.warn('token refresh failed', { ...logIds(connection), error: error.code, refreshFailureCount, failureDays: failureDays.length });
+  throw new ServiceError(callerCode(error.code), error.message, { cause: error });
+}
+
+/** The refresh itself, with the lease held: re-read everything, because another holder may have finished. */
+async function refreshUnderLease(config: TokenConfig, ref: SourceRef, mode: RefreshMode, deadline: number): Promise<FreshTokens> {
+  const connection = await activeConnection(config, ref);
+  const provider = resolveProvider(connection.provider, config.endpointOverrides);
+  const document = await storedTokens(config, connection, provider);
+  if (!isStale(mode, provider, document, Date.now())) return { connection, provider, document, refreshed: false };
+  if (!document.refreshToken) return withoutRefreshToken(config, connection, provider, document);
+  if (inCooldown(connection, Date.now())) throw cooldownError(connection);
+
+  const credentials = await clientCredentials(config.secretPrefix, provider.id, config.credentialsMaxAgeSeconds);
+  let next: TokenDocument;
+  try {
+    const tokens = await refreshGrant(provider, document.refreshToken, credentials, document.shop, deadline);
+    next = refreshedDocument(document, tokens, Date.now());
+  } catch (error) {
+    if (error instanceof ServiceError) return failed(config, connection, provider, document, error);
+    throw error;
+  }
+  // Saved inside the lease: with rotation, the old refresh token is dead from this moment on.
+  await putTokens(connection.tokenSecretName, next);
+  const now = Date.now();
+  const stillActive = await markRefreshed(
+    config.tables.connections,
+    connection,
+    { accessTokenExpiresAt: next.expiresAt, scopes: next.scopes, refreshDueAt: refreshDueAt(provider, next) },
+    now,
+  );
+  logger.info('tokens refreshed', {
+    ...logIds(connection),
+    mode,
+    rotated: next.refreshToken !== document.refreshToken,
+    expiresAt: next.expiresAt,
+  });
+  if (!stillActive) throw new ServiceError('disconnected', 'the source was disconnected during the refresh');
+  return { connection, provider, document: next, refreshed: true };
+}
+
+/**
+ * Fresh tokens for a source: the stored ones when they are fresh for `mode`, else one refresh under the
+ * source's lease. Callers that find the lease taken wait (jittered polls of the vault) for the holder's
+ * result instead of spending a rotated refresh token twice.
+ * @throws ServiceError source_not_found | disconnected | needs_reauth | retryable | credentials_not_configured | provider_rejected | invalid_token_response
+ */
+export async function ensureFresh(config: TokenConfig, ref: SourceRef, mode: RefreshMode): Promise<FreshTokens> {
+  const connection = await activeConnection(config, ref);
+  const provider = resolveProvider(connection.provider, config.endpointOverrides);
+  let document = await storedTokens(config, connection, provider);
+  if (!isStale(mode, provider, document, Date.now())) return { connection, provider, document, refreshed: false };
+  if (!document.refreshToken) return withoutRefreshToken(config, connection, provider, document);
+  if (inCooldown(connection, Date.now())) throw cooldownError(connection);
+
+  const key = leaseKey(ref.accountId, ref.sourceId);
+  const owner = randomToken(16);
+  const waitUntil = Date.now() + LEASE_WAIT_MS;
+  for (;;) {
+    const takenAt = Date.now();
+    if (await acquireLease(config.tables.states, key, owner, takenAt, LEASE_TTL_MS)) {
+      try {
+        return await refreshUnderLease(config, ref, mode, takenAt + LEASE_TTL_MS - LEASE_SAFETY_MS);
+      } finally {
+        await releaseLease(config.tables.states, key, owner).catch((error) =>
+          logger.error('lease not released; it expires by itself', { ...logIds(connection), cause: (error as Error)?.name }),
+        );
+      }
+    }
+    if (Date.now() >= waitUntil) {
+      throw new ServiceError('retryable', 'another refresh of this source is taking long; try again shortly');
+    }
+    await sleep(leasePollMs());
+    document = (await readTokens(connection.tokenSecretName)) ?? document;
+    if (!isStale(mode, provider, document, Date.now())) return { connection, provider, document, refreshed: false };
+  }
+}

@@ -1,0 +1,62 @@
+// Types of the webhook registry: how a provider signs deliveries and what a verified delivery asks us to do.
+import type { ProviderId } from '../providers/types';
+
+/** A delivery as received: the exact body bytes and the headers with lower-case names. */
+export interface WebhookRequest {
+  raw: Buffer;
+  headers: Readonly<Record<string, string>>;
+}
+
+/** Where the verification key of a provider comes from. */
+export type WebhookKey =
+  /** The app's OAuth client secret (Shopify), read through clientCredentials() and its cache. */
+  | { source: 'client-secret' }
+  /** A secret at `<secretPrefix>/<name>` (Stripe's endpoint signing secret). */
+  | { source: 'secret'; name: string }
+  /** A public key (PEM) from the settings: WEBHOOK_PUBLIC_KEYS[provider] (HighLevel). */
+  | { source: 'public-key' };
+
+/** Event types a `notify` action publishes (keys of DETAIL_TYPES). */
+export type NotifyDetail = 'customerDataRequested' | 'customerRedactRequested';
+
+/** What a verified delivery asks for, per connection found under one of `externalKeys`. */
+export type WebhookAction =
+  /** Uninstall / deauthorization: tokens deleted, connection and source disconnected, activity, event. */
+  | { kind: 'disconnect'; externalKeys: string[]; occurredAt: number; reason: string }
+  /** Shopify shop/redact: tokens deleted now, connection record deleted, source stripped of shop identifiers. */
+  | { kind: 'redact'; externalKeys: string[]; occurredAt: number; shop: string }
+  /** Shopify customer requests: activity and an event for the services that hold backed-up data. */
+  | { kind: 'notify'; externalKeys: string[]; detailType: NotifyDetail; message: string; detail: Record<string, unknown> }
+  /** Verified, but nothing for this service to do (other event types, another app's delivery). */
+  | { kind: 'ignore'; reason: string };
+
+/** A verified delivery: its id (for idempotency), its topic or event type, and the action. */
+export interface Delivery {
+  id: string;
+  topic: string;
+  action: WebhookAction;
+}
+
+/** Facts the interpretation may need beyond the request. */
+export interface InterpretContext {
+  now: number;
+  /** The app id deliveries must name, where the provider signs every app's deliveries with one key (HighLevel). */
+  appId?: string;
+}
+
+/** One provider's webhook scheme: pure verification and mapping, no I/O. */
+export interface WebhookScheme {
+  provider: ProviderId;
+  /** Provider documentation each rule below was checked against. */
+  docs: readonly string[];
+  key: WebhookKey;
+  /**
+   * The app id a delivery must name, derived from a secret under the prefix (HighLevel: the part of the
+   * client id before the first '-'), because the provider's signing key is shared by every app.
+   */
+  appId?: { secret: string; derive: (value: string) => string | undefined };
+  /** True only for an authentic, fresh delivery; never throws. Runs before anything is parsed. */
+  verify(request: WebhookRequest, key: string, now: number): boolean;
+  /** Maps a verified delivery to an action; never throws (malformed content becomes `ignore`). */
+  interpret(request: WebhookRequest, context: InterpretContext): Delivery;
+}
