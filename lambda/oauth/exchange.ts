@@ -6,8 +6,11 @@ import { buildTokenRequest, type TokenGrant } from './token-request';
 import { processTokenResponse, type TokenSet } from './token-response';
 import { TransportError, send } from './transport';
 
-/** Token endpoint timeout: authorization codes expire fast (Box: 30 s), so fail early and clearly. */
-export const TOKEN_TIMEOUT_MS = 8000;
+/**
+ * Token endpoint timeout: authorization codes expire fast (Box: 30 s), so fail early and clearly.
+ * PROVIDER_TIMEOUT_MS lowers it where a test must see a timeout quickly.
+ */
+export const TOKEN_TIMEOUT_MS = Number(process.env.PROVIDER_TIMEOUT_MS) || 8000;
 
 /**
  * Runs a grant at the provider's token endpoint.

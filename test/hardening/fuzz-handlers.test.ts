@@ -1,0 +1,148 @@
+// Property tests: thousands of generated HTTP API events per handler never crash, never 5xx, never leak internals.
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
+import { PROVIDER_IDS } from '../../lambda/providers/types';
+import type { HttpEvent, HttpResult } from '../../lambda/shared/http';
+import { captureOutput } from '../support/capture';
+import { TEST_APP_URL } from '../support/constants';
+import { closeDb } from '../support/dynamo';
+import { startTokenServer, type TokenServer } from '../support/token-server';
+
+const sm = mockClient(SecretsManagerClient);
+const eb = mockClient(EventBridgeClient);
+let server: TokenServer;
+let handlers: Record<'start' | 'callback' | 'complete', (e: HttpEvent) => Promise<HttpResult>>;
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);
+
+const provider = fc.oneof(
+  fc.constantFrom(...PROVIDER_IDS),
+  fc.string(),
+  fc.constantFrom('__proto__', 'constructor', '', 'GOOGLE'),
+);
+const text = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc.constant('%00'),
+  fc.constant('a'.repeat(70_000)),
+);
+const dict = fc.dictionary(
+  fc.oneof(fc.string(), fc.constantFrom('state', 'code', 'error', 'iss', 'hmac', 'shop', 'realmId')),
+  text,
+  {
+    maxKeys: 6,
+  },
+);
+const caller = fc.oneof(
+  fc.constant(undefined),
+  fc.record({
+    lambda: fc.record({
+      userId: fc.oneof(fc.string(), fc.integer()),
+      accountId: fc.oneof(fc.string(), fc.constant(null)),
+    }),
+  }),
+  fc.record({ lambda: fc.record({ userId: fc.uuid(), accountId: fc.uuid() }) }),
+  fc.anything(),
+);
+const body = fc.oneof(
+  fc.constant(undefined),
+  text,
+  fc.json(),
+  fc.jsonValue().map((v) => JSON.stringify(v)),
+  fc
+    .record(
+      {
+        accountId: fc.oneof(fc.uuid(), fc.string(), fc.integer()),
+        sourceId: fc.oneof(fc.uuid(), fc.string()),
+        returnPath: fc.oneof(
+          fc.constantFrom('//evil.example', '/\\evil', 'https://evil', '/%2F%2Fevil', '/ok', '/a\nb'),
+          fc.string(),
+        ),
+        shop: fc.oneof(
+          fc.constantFrom('a.myshopify.com', 'evil.example', 'a.myshopify.com.evil'),
+          fc.string(),
+        ),
+        completion: fc.oneof(fc.string(), fc.base64String()),
+      },
+      { requiredKeys: [] },
+    )
+    .map((v) => JSON.stringify(v)),
+);
+const event = fc.record({
+  version: fc.constant('2.0'),
+  rawPath: fc.string(),
+  rawQueryString: fc.oneof(
+    fc.string(),
+    dict.map((d) => new URLSearchParams(d).toString()),
+    fc.constant('state=a&state=b&code=x'),
+  ),
+  queryStringParameters: fc.oneof(fc.constant(undefined), dict),
+  pathParameters: fc.oneof(fc.constant(undefined), fc.record({ provider })),
+  headers: fc.dictionary(fc.string(), fc.string(), { maxKeys: 4 }),
+  body,
+  isBase64Encoded: fc.boolean(),
+  requestContext: fc.record({
+    authorizer: caller,
+    http: fc.record({ method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE') }),
+  }),
+}) as unknown as fc.Arbitrary<HttpEvent>;
+
+function assertWellFormed(result: HttpResult, kind: 'json' | 'redirect') {
+  expect(result.statusCode).toBeLessThan(500);
+  const raw = JSON.stringify(result);
+  expect(raw).not.toMatch(/\bat \S+ \(|Error:|node_modules|\.ts:\d+/);
+  if (kind === 'redirect') {
+    expect(result.statusCode).toBe(302);
+    const location = new URL(result.headers.location);
+    expect(location.origin).toBe(TEST_APP_URL);
+    expect(['error', 'pending']).toContain(location.searchParams.get('status'));
+  } else {
+    const json = JSON.parse(result.body as string);
+    if (result.statusCode === 200) expect(typeof (json.authorizationUrl ?? json.status)).toBe('string');
+    else expect(json).toEqual({ error: expect.any(String), message: expect.any(String) });
+  }
+}
+
+beforeAll(async () => {
+  server = await startTokenServer();
+  process.env.PROVIDER_ENDPOINT_OVERRIDES = JSON.stringify(
+    Object.fromEntries(PROVIDER_IDS.map((id) => [id, { tokenEndpoint: `${server.url}/token` }])),
+  );
+  server.setDefault('/token', () => ({ status: 400, body: '{"error":"invalid_grant"}' }));
+  sm.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => ({
+    SecretString: `value-of-${input.SecretId}`,
+  }));
+  eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
+  handlers = {
+    start: (await import('../../lambda/handlers/oauth-start')).handler,
+    callback: (await import('../../lambda/handlers/oauth-callback')).handler,
+    complete: (await import('../../lambda/handlers/oauth-complete')).handler,
+  };
+});
+
+afterAll(async () => {
+  await server.stop();
+  closeDb();
+});
+
+describe.each([
+  ['start', 'json'],
+  ['callback', 'redirect'],
+  ['complete', 'json'],
+] as const)('%s handler under generated events', (name, kind) => {
+  it(`answers ${RUNS} generated events without a crash, a 5xx or internals`, async () => {
+    const capture = captureOutput();
+    try {
+      await fc.assert(
+        fc.asyncProperty(event, async (e) => {
+          assertWellFormed(await handlers[name](e), kind);
+        }),
+        { numRuns: RUNS },
+      );
+    } finally {
+      capture.restore();
+    }
+  });
+});
