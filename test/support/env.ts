@@ -12,5 +12,7 @@ process.env.AWS_ACCESS_KEY_ID = 'test';
 process.env.AWS_SECRET_ACCESS_KEY = 'test';
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 process.env.POWERTOOLS_DEV = 'false';
+// This machine runs Node 20; the Lambda runtime is Node 24. The SDK's reminder is noise in test output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 if (process.env.TEST_DYNAMO_ENDPOINT)
   process.env.AWS_ENDPOINT_URL_DYNAMODB = process.env.TEST_DYNAMO_ENDPOINT;
