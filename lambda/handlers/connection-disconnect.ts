@@ -1,2 +1,42 @@
-// TEMPORARY placeholder created by the infra work so the stack synthesizes; replace with the real handler.
-export const handler = async () => ({ statusCode: 200 });
+// DELETE /integrations/connections/{sourceId}: member of the source's account -> revoke -> delete secret -> disconnected.
+import { isMember } from '../store/memberships';
+import { physicalTableName } from '../store/tables';
+import { readEnv } from '../shared/env';
+import { ServiceError } from '../shared/errors';
+import { callerOf, errorResponse, json, queryOf, type HttpEvent, type HttpResult } from '../shared/http';
+import { logger } from '../shared/logger';
+import { tokenConfig } from '../tokens/config';
+import { disconnectSource } from '../tokens/disconnect';
+
+const env = readEnv();
+const config = tokenConfig(env);
+const userAccountsTable = physicalTableName(env.tablePrefix, 'user-accounts');
+
+const ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
+
+async function disconnect(event: HttpEvent): Promise<HttpResult> {
+  const caller = callerOf(event);
+  const sourceId = event?.pathParameters?.sourceId;
+  if (typeof sourceId !== 'string' || !ID.test(sourceId))
+    throw new ServiceError('invalid_request', 'the path must name a source id');
+  const { params, repeated } = queryOf(event);
+  if (repeated) throw new ServiceError('invalid_request', 'each query parameter may appear once');
+  const accountId = params.accountId ?? caller.accountId;
+  if (!ID.test(accountId)) throw new ServiceError('invalid_request', 'accountId must be an id');
+  if (accountId !== caller.accountId && !(await isMember(userAccountsTable, caller.userId, accountId))) {
+    throw new ServiceError('forbidden', 'you are not a member of that account');
+  }
+  const result = await disconnectSource(config, { accountId, sourceId }, caller.userId);
+  return json(200, { status: result.status, revocation: result.revocation });
+}
+
+export async function handler(event: HttpEvent): Promise<HttpResult> {
+  try {
+    return await disconnect(event);
+  } catch (error) {
+    if (error instanceof ServiceError)
+      logger.warn('disconnect refused', { error: error.code, sourceId: event?.pathParameters?.sourceId });
+    else logger.error('disconnect failed', { cause: (error as Error)?.name });
+    return errorResponse(error);
+  }
+}

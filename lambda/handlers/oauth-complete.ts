@@ -19,7 +19,7 @@ import {
   writeReconnection,
 } from '../store/records';
 import { physicalTableName } from '../store/tables';
-import { createTokens, putTokens, scheduleDeletion, tokenSecretName } from '../store/vault';
+import { createTokens, replaceTokens, scheduleDeletion, tokenSecretName } from '../store/vault';
 import { readEnv } from '../shared/env';
 import { ServiceError } from '../shared/errors';
 import {
@@ -33,6 +33,9 @@ import {
 } from '../shared/http';
 import { logger } from '../shared/logger';
 import { completionBinding } from '../oauth/binding';
+import { getConnection } from '../store/connections';
+import { tokenConfig } from '../tokens/config';
+import { announceRestored } from '../tokens/health';
 
 const env = readEnv();
 const statesTable = physicalTableName(env.tablePrefix, 'oauth-states');
@@ -137,8 +140,12 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
   );
   const ids = { accountId: record.accountId, userId: caller.userId, provider: provider.id, sourceId };
 
+  // The status before a reconnect decides whether it restores a needs_reauth connection (issue 7).
+  const previous = reconnect
+    ? await getConnection(tables.connections, record.accountId, sourceId)
+    : undefined;
   if (reconnect) {
-    await putTokens(secretName, document);
+    await replaceTokens(secretName, document);
     try {
       await writeReconnection(
         tables,
@@ -239,6 +246,7 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
       throw error;
     }
   }
+  if (reconnect) await announceRestored(tokenConfig(env), previous, provider, caller.userId);
   logger.info(reconnect ? 'source reconnected' : 'source connected', ids);
   return json(200, { status: reconnect ? 'reconnected' : 'connected', provider: provider.id, sourceId });
 }

@@ -1,2 +1,140 @@
-// TEMPORARY placeholder created by the infra work so the stack synthesizes; replace with the real handler.
-export const handler = async () => ({ statusCode: 200 });
+// POST /integrations/webhooks/{provider}: verify the signature over the raw bytes -> claim the delivery -> apply -> 200.
+import { randomToken } from '../oauth/random';
+import { PROVIDER_IDS, isProviderId } from '../providers/registry';
+import { clientCredentials } from '../store/client-credentials';
+import { claimDelivery, completeDelivery, deliveryKey, releaseDelivery } from '../store/deliveries';
+import { recordTables } from '../store/records';
+import { physicalTableName } from '../store/tables';
+import { secretUnderPrefix } from '../store/webhook-secrets';
+import { readEnv } from '../shared/env';
+import { ServiceError } from '../shared/errors';
+import { errorResponse, json, type HttpEvent, type HttpResult } from '../shared/http';
+import { logger } from '../shared/logger';
+import { applyDelivery } from '../webhooks/effects';
+import { webhookScheme } from '../webhooks/registry';
+import type { WebhookRequest, WebhookScheme } from '../webhooks/types';
+
+const env = readEnv();
+const statesTable = physicalTableName(env.tablePrefix, 'oauth-states');
+const tables = recordTables(env.tablePrefix);
+
+/** Larger bodies are refused unread: every delivery this endpoint handles is a few KB. */
+const MAX_BODY_BYTES = 256 * 1024;
+
+const UNAUTHORIZED: HttpResult = json(401, { error: 'unauthorized' });
+
+/** The exact bytes the provider sent (HTTP API hands binary or non-text bodies over base64-encoded). */
+function rawBody(event: HttpEvent): Buffer | undefined {
+  const body = event.body;
+  if (typeof body !== 'string') return Buffer.alloc(0);
+  if (body.length > (event.isBase64Encoded ? Math.ceil((MAX_BODY_BYTES * 4) / 3) + 4 : MAX_BODY_BYTES))
+    return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+  return raw.length <= MAX_BODY_BYTES ? raw : undefined;
+}
+
+function headersOf(event: HttpEvent): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (typeof value === 'string') headers[name.toLowerCase()] = value;
+  }
+  return headers;
+}
+
+/** The key that verifies this provider's deliveries (cached reads; a missing one is a 503 so the provider retries). */
+async function verificationKey(scheme: WebhookScheme): Promise<string> {
+  const key = scheme.key;
+  if (key.source === 'client-secret') {
+    return (await clientCredentials(env.secretPrefix, scheme.provider, env.credentialsMaxAgeSeconds))
+      .clientSecret;
+  }
+  if (key.source === 'secret')
+    return secretUnderPrefix(env.secretPrefix, key.name, env.credentialsMaxAgeSeconds);
+  const pem = env.webhookPublicKeys[scheme.provider];
+  if (typeof pem !== 'string' || !pem.includes('PUBLIC KEY')) {
+    throw new ServiceError(
+      'credentials_not_configured',
+      `${scheme.provider} webhooks are not configured yet: set its public key in the stage settings (WEBHOOK_PUBLIC_KEYS)`,
+    );
+  }
+  return pem;
+}
+
+async function receive(event: HttpEvent): Promise<HttpResult> {
+  const providerId = event?.pathParameters?.provider;
+  if (!isProviderId(providerId))
+    throw new ServiceError('unknown_provider', `unknown provider; supported: ${PROVIDER_IDS.join(', ')}`);
+  const scheme = webhookScheme(providerId);
+  if (!scheme) throw new ServiceError('not_found', `${providerId} sends no webhooks to this service`);
+
+  // Authenticity first: nothing is parsed or written before the signature over the exact bytes holds.
+  const raw = rawBody(event);
+  if (!raw) return UNAUTHORIZED;
+  const request: WebhookRequest = { raw, headers: headersOf(event) };
+  const key = await verificationKey(scheme);
+  const now = Date.now();
+  if (!scheme.verify(request, key, now)) {
+    logger.warn('webhook refused: signature missing, invalid or stale', { provider: providerId });
+    return UNAUTHORIZED;
+  }
+
+  const appId = scheme.appId
+    ? scheme.appId.derive(
+        await secretUnderPrefix(env.secretPrefix, scheme.appId.secret, env.credentialsMaxAgeSeconds),
+      )
+    : undefined;
+  const delivery = scheme.interpret(request, { now, appId });
+  const ids = { provider: providerId, topic: delivery.topic, deliveryId: delivery.id };
+  if (delivery.action.kind === 'ignore') {
+    logger.debug('webhook ignored', { ...ids, reason: delivery.action.reason });
+    return json(200, { status: 'ignored' });
+  }
+
+  const claim = await claimDelivery(
+    statesTable,
+    deliveryKey(providerId, delivery.id),
+    { provider: providerId, topic: delivery.topic },
+    randomToken(16),
+    now,
+  );
+  if (claim.outcome === 'done') {
+    logger.info('webhook repeated: already processed', ids);
+    return json(200, { status: 'duplicate' });
+  }
+  if (claim.outcome === 'busy') {
+    logger.info('webhook repeated while the first copy is processed', ids);
+    throw new ServiceError('retryable', 'this delivery is being processed; retry later');
+  }
+  try {
+    const summary = await applyDelivery(
+      { tables, statesTable, eventBusName: env.eventBusName },
+      claim,
+      providerId,
+      delivery,
+      now,
+    );
+    await completeDelivery(statesTable, claim, Date.now());
+    logger.info('webhook processed', { ...ids, ...summary });
+    return json(200, { status: 'processed', ...summary });
+  } catch (error) {
+    await releaseDelivery(statesTable, claim).catch((e) =>
+      logger.error('claim not released; it expires with its lease', { ...ids, cause: (e as Error)?.name }),
+    );
+    throw error;
+  }
+}
+
+export async function handler(event: HttpEvent): Promise<HttpResult> {
+  try {
+    return await receive(event);
+  } catch (error) {
+    if (error instanceof ServiceError)
+      logger.warn('webhook not processed', { error: error.code, provider: event?.pathParameters?.provider });
+    else
+      logger.error('webhook failed; the provider will retry', {
+        provider: event?.pathParameters?.provider,
+        cause: (error as Error)?.name,
+      });
+    return errorResponse(error);
+  }
+}

@@ -30,6 +30,9 @@ const TokenBody = v.looseObject({
   refresh_token: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(8192))),
   expires_in: v.optional(v.nullable(numeric)),
   scope: v.optional(v.union([v.string(), v.array(v.string())])),
+  // HubSpot reports the granted scopes as a `scopes` array instead of RFC 6749's `scope` string;
+  // an unexpected shape here is ignored rather than failing an otherwise valid token response.
+  scopes: v.fallback(v.optional(v.array(v.string())), undefined),
 });
 
 const ErrorBody = v.looseObject({ error: v.string() });
@@ -92,12 +95,13 @@ export function processTokenResponse(
     const fallback = provider.tokens.expiresInWhenMissing;
     expiresAt = fallback === 'never' ? null : now + fallback * 1000;
   }
+  const granted = body.scope ?? body.scopes;
   const scopes =
-    body.scope === undefined
+    granted === undefined
       ? [...provider.scopes]
-      : Array.isArray(body.scope)
-        ? body.scope
-        : body.scope.split(/[ ,]+/).filter(Boolean);
+      : Array.isArray(granted)
+        ? granted
+        : granted.split(/[ ,]+/).filter(Boolean);
   return {
     accessToken: body.access_token,
     refreshToken: body.refresh_token,

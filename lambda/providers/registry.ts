@@ -48,7 +48,8 @@ const google: ProviderEntry = {
     param: 'token',
     auth: 'none',
   },
-  clientIdPattern: /^[0-9]+-[a-z0-9]+\.apps\.googleusercontent\.com$/,
+  // Older projects' ids have no `-<suffix>` (e.g. 812741506391.apps.googleusercontent.com in Google's own samples).
+  clientIdPattern: /^[0-9]+(-[a-z0-9]+)?\.apps\.googleusercontent\.com$/,
   clientIdHint: 'ends with .apps.googleusercontent.com',
   consoleUrl: 'https://console.cloud.google.com/apis/credentials',
 };

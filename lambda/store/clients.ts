@@ -6,6 +6,6 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 const common = { maxAttempts: 3 } as const;
 
-export const dynamo = new DynamoDBClient(common);
-export const secrets = new SecretsManagerClient(common);
-export const events = new EventBridgeClient(common);
+export const dynamo = /* @__PURE__ */ new DynamoDBClient(common);
+export const secrets = /* @__PURE__ */ new SecretsManagerClient(common);
+export const events = /* @__PURE__ */ new EventBridgeClient(common);

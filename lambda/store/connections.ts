@@ -165,7 +165,11 @@ export async function recordRefreshFailure(
 }
 
 /** Moves a connection the refresher cannot act on now (client credentials missing) later in the index. */
-export async function postponeRefresh(tableName: string, connection: ConnectionRecord, dueAt: string): Promise<void> {
+export async function postponeRefresh(
+  tableName: string,
+  connection: ConnectionRecord,
+  dueAt: string,
+): Promise<void> {
   try {
     await dynamo.send(
       new UpdateItemCommand({
@@ -181,19 +185,26 @@ export async function postponeRefresh(tableName: string, connection: ConnectionR
 
 /** Takes a connection out of the refresh index (not refreshable: no refresh token, or not active). */
 export async function leaveRefreshIndex(tableName: string, connection: ConnectionRecord): Promise<void> {
-  await dynamo.send(
-    new UpdateItemCommand({
-      TableName: tableName,
-      Key: key(connection.accountId, connection.sourceId),
-      UpdateExpression: 'REMOVE refreshPartition, refreshDueAt',
-      ConditionExpression: 'attribute_exists(sourceId)',
-    }),
-  ).catch((error) => {
-    if (!isConditionalFailure(error)) throw error;
-  });
+  await dynamo
+    .send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: key(connection.accountId, connection.sourceId),
+        UpdateExpression: 'REMOVE refreshPartition, refreshDueAt',
+        ConditionExpression: 'attribute_exists(sourceId)',
+      }),
+    )
+    .catch((error) => {
+      if (!isConditionalFailure(error)) throw error;
+    });
 }
 
-function sourceStatusUpdate(tables: RecordTables, connection: ConnectionRecord, status: ConnectionStatus, at: string): TransactWriteItem {
+function sourceStatusUpdate(
+  tables: RecordTables,
+  connection: ConnectionRecord,
+  status: ConnectionStatus,
+  at: string,
+): TransactWriteItem {
   return {
     Update: {
       TableName: tables.sources,

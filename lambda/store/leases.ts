@@ -31,7 +31,13 @@ export async function acquireLease(
   ttlMs: number,
 ): Promise<boolean> {
   const expiresAt = now + ttlMs;
-  const item: LeaseItem = { state: key, kind: 'lease', owner, expiresAt, ttl: Math.ceil(expiresAt / 1000) + 60 };
+  const item: LeaseItem = {
+    state: key,
+    kind: 'lease',
+    owner,
+    expiresAt,
+    ttl: Math.ceil(expiresAt / 1000) + 60,
+  };
   try {
     await dynamo.send(
       new PutItemCommand({

@@ -4,6 +4,7 @@ import {
   DeleteSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
+  RestoreSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
 import type { TokenDocument } from '../oauth/token-document';
 import { secrets } from './clients';
@@ -31,6 +32,22 @@ export async function createTokens(name: string, document: TokenDocument): Promi
 /** Writes a new version of an existing source's secret (reconnect, refresh). */
 export async function putTokens(name: string, document: TokenDocument): Promise<void> {
   await secrets.send(new PutSecretValueCommand({ SecretId: name, SecretString: JSON.stringify(document) }));
+}
+
+/**
+ * Writes a reconnect's tokens whatever happened to the source's secret: a new version when it exists,
+ * restored first when a disconnect scheduled it for deletion, created when a redact removed it.
+ */
+export async function replaceTokens(name: string, document: TokenDocument): Promise<void> {
+  try {
+    await putTokens(name, document);
+  } catch (error) {
+    const n = (error as { name?: string }).name;
+    if (n === 'ResourceNotFoundException') return createTokens(name, document);
+    if (n !== 'InvalidRequestException') throw error;
+    await secrets.send(new RestoreSecretCommand({ SecretId: name }));
+    await putTokens(name, document);
+  }
 }
 
 /** Reads the current token document, or undefined when the secret does not exist. */

@@ -33,12 +33,21 @@ function detail(connection: ConnectionRecord, extra: Record<string, unknown>): R
   };
 }
 
-async function publishQuietly(config: TokenConfig, type: (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES], body: Record<string, unknown>, connection: ConnectionRecord) {
+async function publishQuietly(
+  config: TokenConfig,
+  type: (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES],
+  body: Record<string, unknown>,
+  connection: ConnectionRecord,
+) {
   try {
     await publish(config.eventBusName, type, body);
   } catch (error) {
     // The status and activity are written; a missing notification must not undo them.
-    logger.error('health event not published', { ...ids(connection), detailType: type, cause: (error as Error)?.name });
+    logger.error('health event not published', {
+      ...ids(connection),
+      detailType: type,
+      cause: (error as Error)?.name,
+    });
   }
 }
 
@@ -65,7 +74,12 @@ export async function toNeedsReauth(
   const changed = await markNeedsReauth(config.tables, connection, reason, entry, now);
   if (!changed) return false;
   logger.warn('connection needs reauthorization', { ...ids(connection), reason });
-  await publishQuietly(config, DETAIL_TYPES.connectionNeedsReauth, detail(connection, { reason }), connection);
+  await publishQuietly(
+    config,
+    DETAIL_TYPES.connectionNeedsReauth,
+    detail(connection, { reason }),
+    connection,
+  );
   return true;
 }
 
@@ -84,15 +98,27 @@ export async function announceRestored(
   try {
     await writeActivity(
       config.tables,
-      activity(previous.accountId, 'integration.restored', provider.id, `${provider.displayName} works again after reconnecting`, now, {
-        sourceId: previous.sourceId,
-        userId,
-      }),
+      activity(
+        previous.accountId,
+        'integration.restored',
+        provider.id,
+        `${provider.displayName} works again after reconnecting`,
+        now,
+        {
+          sourceId: previous.sourceId,
+          userId,
+        },
+      ),
     );
   } catch (error) {
     logger.error('restored activity not written', { ...ids(previous), cause: (error as Error)?.name });
   }
-  await publishQuietly(config, DETAIL_TYPES.connectionRestored, detail(previous, { userId, previousStatus: 'needs_reauth' }), previous);
+  await publishQuietly(
+    config,
+    DETAIL_TYPES.connectionRestored,
+    detail(previous, { userId, previousStatus: 'needs_reauth' }),
+    previous,
+  );
   logger.info('connection restored', ids(previous));
   return true;
 }

@@ -53,7 +53,12 @@ export function dueForRefresh(provider: ProviderEntry, document: TokenDocument, 
 /** Why a refresh is wanted: a caller needs a usable token, or the schedule keeps the connection alive. */
 export type RefreshMode = 'access' | 'scheduled';
 
-export function isStale(mode: RefreshMode, provider: ProviderEntry, document: TokenDocument, now: number): boolean {
+export function isStale(
+  mode: RefreshMode,
+  provider: ProviderEntry,
+  document: TokenDocument,
+  now: number,
+): boolean {
   return mode === 'access' ? needsRefresh(provider, document, now) : dueForRefresh(provider, document, now);
 }
 
@@ -93,7 +98,11 @@ export function isExhausted(days: readonly string[]): boolean {
  * failure, doubling to at most 6 h, +-10 % jitter. Pushing `refreshDueAt` forward keeps failing
  * connections from taking the schedule's slots (Nango PR #2368).
  */
-export function nextAttemptAt(consecutiveFailures: number, now: number, random: () => number = Math.random): number {
+export function nextAttemptAt(
+  consecutiveFailures: number,
+  now: number,
+  random: () => number = Math.random,
+): number {
   const base = Math.min(6 * 3_600_000, 5 * 60_000 * 2 ** Math.max(0, consecutiveFailures - 1));
   return now + Math.round(base * (0.9 + 0.2 * random()));
 }

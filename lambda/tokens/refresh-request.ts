@@ -14,7 +14,9 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 function asServiceError(error: unknown): unknown {
   if (error instanceof TransportError) {
-    return new ServiceError('provider_unavailable', 'the provider did not answer; try again', { cause: error });
+    return new ServiceError('provider_unavailable', 'the provider did not answer; try again', {
+      cause: error,
+    });
   }
   return error;
 }
@@ -31,7 +33,12 @@ export async function refreshGrant(
   shop: string | undefined,
   deadline: number,
 ): Promise<TokenSet> {
-  const request = buildTokenRequest(provider, { grantType: 'refresh_token', refreshToken }, credentials, shop);
+  const request = buildTokenRequest(
+    provider,
+    { grantType: 'refresh_token', refreshToken },
+    credentials,
+    shop,
+  );
   let last: unknown = new ServiceError('provider_unavailable', 'no time left to ask the provider; try again');
   for (let attempt = 1; attempt <= REFRESH_ATTEMPTS; attempt += 1) {
     const remaining = deadline - Date.now();

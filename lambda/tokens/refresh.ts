@@ -7,7 +7,12 @@ import { refreshDueAt } from '../records/shapes';
 import { ServiceError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { clientCredentials } from '../store/client-credentials';
-import { getConnection, markRefreshed, recordRefreshFailure, type ConnectionRecord } from '../store/connections';
+import {
+  getConnection,
+  markRefreshed,
+  recordRefreshFailure,
+  type ConnectionRecord,
+} from '../store/connections';
 import { acquireLease, leaseKey, releaseLease } from '../store/leases';
 import { putTokens, readTokens } from '../store/vault';
 import type { TokenConfig } from './config';
@@ -51,7 +56,8 @@ function logIds(connection: Pick<ConnectionRecord, 'accountId' | 'sourceId' | 'p
 
 async function activeConnection(config: TokenConfig, ref: SourceRef): Promise<ConnectionRecord> {
   const connection = await getConnection(config.tables.connections, ref.accountId, ref.sourceId);
-  if (!connection) throw new ServiceError('source_not_found', 'no connection for that source in this account');
+  if (!connection)
+    throw new ServiceError('source_not_found', 'no connection for that source in this account');
   if (connection.status === 'disconnected') {
     throw new ServiceError('disconnected', 'the source was disconnected; connect it again to use it');
   }
@@ -61,7 +67,11 @@ async function activeConnection(config: TokenConfig, ref: SourceRef): Promise<Co
   return connection;
 }
 
-async function storedTokens(config: TokenConfig, connection: ConnectionRecord, provider: ProviderEntry): Promise<TokenDocument> {
+async function storedTokens(
+  config: TokenConfig,
+  connection: ConnectionRecord,
+  provider: ProviderEntry,
+): Promise<TokenDocument> {
   const document = await readTokens(connection.tokenSecretName);
   if (document) return document;
   await toNeedsReauth(config, connection, provider, 'tokens_missing');
@@ -77,7 +87,10 @@ async function withoutRefreshToken(
 ): Promise<FreshTokens> {
   if (!isExpired(document, Date.now())) return { connection, provider, document, refreshed: false };
   await toNeedsReauth(config, connection, provider, 'no_refresh_token');
-  throw new ServiceError('needs_reauth', 'the access token expired and cannot be refreshed; reconnect the source');
+  throw new ServiceError(
+    'needs_reauth',
+    'the access token expired and cannot be refreshed; reconnect the source',
+  );
 }
 
 function cooldownError(connection: ConnectionRecord): ServiceError {
@@ -105,7 +118,10 @@ async function failed(
       throw new ServiceError('retryable', 'the tokens were refreshed concurrently; try again');
     }
     await toNeedsReauth(config, connection, provider, 'invalid_grant', now);
-    throw new ServiceError('needs_reauth', 'the provider rejected the stored authorization; reconnect the source');
+    throw new ServiceError(
+      'needs_reauth',
+      'the provider rejected the stored authorization; reconnect the source',
+    );
   }
   const failureDays = withFailureDay(connection.failureDays, now);
   if (isExhausted(failureDays)) {
@@ -125,20 +141,35 @@ async function failed(
     },
     now,
   );
-  logger.warn('token refresh failed', { ...logIds(connection), error: error.code, refreshFailureCount, failureDays: failureDays.length });
+  logger.warn('token refresh failed', {
+    ...logIds(connection),
+    error: error.code,
+    refreshFailureCount,
+    failureDays: failureDays.length,
+  });
   throw new ServiceError(callerCode(error.code), error.message, { cause: error });
 }
 
 /** The refresh itself, with the lease held: re-read everything, because another holder may have finished. */
-async function refreshUnderLease(config: TokenConfig, ref: SourceRef, mode: RefreshMode, deadline: number): Promise<FreshTokens> {
+async function refreshUnderLease(
+  config: TokenConfig,
+  ref: SourceRef,
+  mode: RefreshMode,
+  deadline: number,
+): Promise<FreshTokens> {
   const connection = await activeConnection(config, ref);
   const provider = resolveProvider(connection.provider, config.endpointOverrides);
   const document = await storedTokens(config, connection, provider);
-  if (!isStale(mode, provider, document, Date.now())) return { connection, provider, document, refreshed: false };
+  if (!isStale(mode, provider, document, Date.now()))
+    return { connection, provider, document, refreshed: false };
   if (!document.refreshToken) return withoutRefreshToken(config, connection, provider, document);
   if (inCooldown(connection, Date.now())) throw cooldownError(connection);
 
-  const credentials = await clientCredentials(config.secretPrefix, provider.id, config.credentialsMaxAgeSeconds);
+  const credentials = await clientCredentials(
+    config.secretPrefix,
+    provider.id,
+    config.credentialsMaxAgeSeconds,
+  );
   let next: TokenDocument;
   try {
     const tokens = await refreshGrant(provider, document.refreshToken, credentials, document.shop, deadline);
@@ -172,11 +203,16 @@ async function refreshUnderLease(config: TokenConfig, ref: SourceRef, mode: Refr
  * result instead of spending a rotated refresh token twice.
  * @throws ServiceError source_not_found | disconnected | needs_reauth | retryable | credentials_not_configured | provider_rejected | invalid_token_response
  */
-export async function ensureFresh(config: TokenConfig, ref: SourceRef, mode: RefreshMode): Promise<FreshTokens> {
+export async function ensureFresh(
+  config: TokenConfig,
+  ref: SourceRef,
+  mode: RefreshMode,
+): Promise<FreshTokens> {
   const connection = await activeConnection(config, ref);
   const provider = resolveProvider(connection.provider, config.endpointOverrides);
   let document = await storedTokens(config, connection, provider);
-  if (!isStale(mode, provider, document, Date.now())) return { connection, provider, document, refreshed: false };
+  if (!isStale(mode, provider, document, Date.now()))
+    return { connection, provider, document, refreshed: false };
   if (!document.refreshToken) return withoutRefreshToken(config, connection, provider, document);
   if (inCooldown(connection, Date.now())) throw cooldownError(connection);
 
@@ -190,7 +226,10 @@ export async function ensureFresh(config: TokenConfig, ref: SourceRef, mode: Ref
         return await refreshUnderLease(config, ref, mode, takenAt + LEASE_TTL_MS - LEASE_SAFETY_MS);
       } finally {
         await releaseLease(config.tables.states, key, owner).catch((error) =>
-          logger.error('lease not released; it expires by itself', { ...logIds(connection), cause: (error as Error)?.name }),
+          logger.error('lease not released; it expires by itself', {
+            ...logIds(connection),
+            cause: (error as Error)?.name,
+          }),
         );
       }
     }
@@ -199,6 +238,7 @@ export async function ensureFresh(config: TokenConfig, ref: SourceRef, mode: Ref
     }
     await sleep(leasePollMs());
     document = (await readTokens(connection.tokenSecretName)) ?? document;
-    if (!isStale(mode, provider, document, Date.now())) return { connection, provider, document, refreshed: false };
+    if (!isStale(mode, provider, document, Date.now()))
+      return { connection, provider, document, refreshed: false };
   }
 }

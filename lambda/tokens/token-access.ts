@@ -36,7 +36,10 @@ function accessTokenOf({ document }: FreshTokens): AccessToken {
  * (`singleFlight`, on by default); across containers the DynamoDB lease lets one refresh at a time.
  * @example const access = createTokenAccess(tokenConfig()); await access.getAccessToken({ accountId, sourceId })
  */
-export function createTokenAccess(config: TokenConfig, options: { singleFlight?: boolean } = {}): TokenAccess {
+export function createTokenAccess(
+  config: TokenConfig,
+  options: { singleFlight?: boolean } = {},
+): TokenAccess {
   const flight = options.singleFlight === false ? undefined : singleFlight<FreshTokens>();
   return {
     async getAccessToken(ref) {

@@ -42,17 +42,26 @@ function interpret(request: WebhookRequest, context: InterpretContext): Delivery
   const id = deliveryId(body?.webhookId, request.raw);
   const topic = text(body?.type, 64) ?? '';
   if (!body) return { id, topic, action: { kind: 'ignore', reason: 'body is not a JSON object' } };
-  if (topic !== 'UNINSTALL') return { id, topic, action: { kind: 'ignore', reason: 'event type not handled' } };
+  if (topic !== 'UNINSTALL')
+    return { id, topic, action: { kind: 'ignore', reason: 'event type not handled' } };
   // HighLevel signs every app's deliveries with one key: only our app's uninstall concerns our connections.
-  if (!context.appId || body.appId !== context.appId) return { id, topic, action: { kind: 'ignore', reason: 'delivery for another app' } };
-  const locationId = typeof body.locationId === 'string' && ID.test(body.locationId) ? body.locationId : undefined;
-  const companyId = typeof body.companyId === 'string' && ID.test(body.companyId) ? body.companyId : undefined;
+  if (!context.appId || body.appId !== context.appId)
+    return { id, topic, action: { kind: 'ignore', reason: 'delivery for another app' } };
+  const locationId =
+    typeof body.locationId === 'string' && ID.test(body.locationId) ? body.locationId : undefined;
+  const companyId =
+    typeof body.companyId === 'string' && ID.test(body.companyId) ? body.companyId : undefined;
   const occurredAt = timeOr(body.timestamp, context.now);
   if (locationId) {
     return {
       id,
       topic,
-      action: { kind: 'disconnect', externalKeys: [`gohighlevel#locationId=${locationId}`], occurredAt, reason: 'The app was uninstalled from the HighLevel location' },
+      action: {
+        kind: 'disconnect',
+        externalKeys: [`gohighlevel#locationId=${locationId}`],
+        occurredAt,
+        reason: 'The app was uninstalled from the HighLevel location',
+      },
     };
   }
   if (companyId) {
@@ -61,7 +70,12 @@ function interpret(request: WebhookRequest, context: InterpretContext): Delivery
     return {
       id,
       topic,
-      action: { kind: 'disconnect', externalKeys: [`gohighlevel#companyId=${companyId}`], occurredAt, reason: 'The app was uninstalled from the HighLevel agency' },
+      action: {
+        kind: 'disconnect',
+        externalKeys: [`gohighlevel#companyId=${companyId}`],
+        occurredAt,
+        reason: 'The app was uninstalled from the HighLevel agency',
+      },
     };
   }
   return { id, topic, action: { kind: 'ignore', reason: 'uninstall names no location or company' } };

@@ -19,29 +19,54 @@ function verify(request: WebhookRequest, clientSecret: string): boolean {
 }
 
 const list = (value: unknown): string[] =>
-  Array.isArray(value) ? value.map(identifier).filter((v): v is string => v !== undefined).slice(0, 1000) : [];
+  Array.isArray(value)
+    ? value
+        .map(identifier)
+        .filter((v): v is string => v !== undefined)
+        .slice(0, 1000)
+    : [];
 
-function action(topic: string, body: Record<string, unknown>, headers: WebhookRequest['headers'], now: number): WebhookAction {
+function action(
+  topic: string,
+  body: Record<string, unknown>,
+  headers: WebhookRequest['headers'],
+  now: number,
+): WebhookAction {
   // The body is signed, the headers are not: the shop comes from the body where the payload carries it.
   const shopFromBody = topic === 'app/uninstalled' ? body.myshopify_domain : body.shop_domain;
   const shop = typeof shopFromBody === 'string' ? shopFromBody : headers['x-shopify-shop-domain'];
   if (!isShopDomain(shop)) return { kind: 'ignore', reason: 'no valid shop domain in the delivery' };
   const externalKeys = [`shopify#shop=${shop}`];
   const occurredAt = timeOr(headers['x-shopify-triggered-at'], now);
-  const customer = body.customer && typeof body.customer === 'object' ? (body.customer as Record<string, unknown>) : {};
+  const customer =
+    body.customer && typeof body.customer === 'object' ? (body.customer as Record<string, unknown>) : {};
   switch (topic) {
     case 'app/uninstalled':
-      return { kind: 'disconnect', externalKeys, occurredAt, reason: 'The app was uninstalled from the Shopify store' };
+      return {
+        kind: 'disconnect',
+        externalKeys,
+        occurredAt,
+        reason: 'The app was uninstalled from the Shopify store',
+      };
     case 'shop/redact':
       return { kind: 'redact', externalKeys, occurredAt, shop };
     case 'customers/data_request': {
-      const dataRequest = body.data_request && typeof body.data_request === 'object' ? (body.data_request as Record<string, unknown>) : {};
+      const dataRequest =
+        body.data_request && typeof body.data_request === 'object'
+          ? (body.data_request as Record<string, unknown>)
+          : {};
       return {
         kind: 'notify',
         externalKeys,
         detailType: 'customerDataRequested',
-        message: 'Shopify forwarded a customer data request (customers/data_request) for the services holding backups',
-        detail: { shop, customerId: identifier(customer.id), ordersRequested: list(body.orders_requested), dataRequestId: identifier(dataRequest.id) },
+        message:
+          'Shopify forwarded a customer data request (customers/data_request) for the services holding backups',
+        detail: {
+          shop,
+          customerId: identifier(customer.id),
+          ordersRequested: list(body.orders_requested),
+          dataRequestId: identifier(dataRequest.id),
+        },
       };
     }
     case 'customers/redact':
@@ -49,7 +74,8 @@ function action(topic: string, body: Record<string, unknown>, headers: WebhookRe
         kind: 'notify',
         externalKeys,
         detailType: 'customerRedactRequested',
-        message: 'Shopify forwarded a customer erasure request (customers/redact) for the services holding backups',
+        message:
+          'Shopify forwarded a customer erasure request (customers/redact) for the services holding backups',
         detail: { shop, customerId: identifier(customer.id), ordersToRedact: list(body.orders_to_redact) },
       };
     default:

@@ -43,12 +43,14 @@ function interpret(request: WebhookRequest, context: InterpretContext): Delivery
   const id = deliveryId(event?.id, request.raw);
   const topic = text(event?.type, 128) ?? '';
   if (!event) return { id, topic, action: { kind: 'ignore', reason: 'body is not a JSON object' } };
-  if (topic !== 'account.application.deauthorized') return { id, topic, action: { kind: 'ignore', reason: 'event type not handled' } };
+  if (topic !== 'account.application.deauthorized')
+    return { id, topic, action: { kind: 'ignore', reason: 'event type not handled' } };
   const account = event.account;
   if (typeof account !== 'string' || !ACCOUNT.test(account)) {
     return { id, topic, action: { kind: 'ignore', reason: 'deauthorization names no connected account' } };
   }
-  const created = typeof event.created === 'number' && Number.isFinite(event.created) ? event.created * 1000 : context.now;
+  const created =
+    typeof event.created === 'number' && Number.isFinite(event.created) ? event.created * 1000 : context.now;
   return {
     id,
     topic,

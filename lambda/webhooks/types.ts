@@ -26,7 +26,13 @@ export type WebhookAction =
   /** Shopify shop/redact: tokens deleted now, connection record deleted, source stripped of shop identifiers. */
   | { kind: 'redact'; externalKeys: string[]; occurredAt: number; shop: string }
   /** Shopify customer requests: activity and an event for the services that hold backed-up data. */
-  | { kind: 'notify'; externalKeys: string[]; detailType: NotifyDetail; message: string; detail: Record<string, unknown> }
+  | {
+      kind: 'notify';
+      externalKeys: string[];
+      detailType: NotifyDetail;
+      message: string;
+      detail: Record<string, unknown>;
+    }
   /** Verified, but nothing for this service to do (other event types, another app's delivery). */
   | { kind: 'ignore'; reason: string };
 

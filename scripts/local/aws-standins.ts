@@ -161,6 +161,15 @@ export async function startAwsStandins(
       const days = Number(input.RecoveryWindowInDays ?? 30);
       return { ARN: s.arn, Name: s.name, DeletionDate: (Date.now() + days * 86_400_000) / 1000 };
     },
+    'secretsmanager.RestoreSecret': (input) => {
+      const all = load();
+      const s = all[String(input.SecretId)];
+      if (!s)
+        throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+      delete s.deletedAt;
+      save(all);
+      return { ARN: s.arn, Name: s.name };
+    },
     'AWSEvents.PutEvents': (input) => {
       const entries = (input.Entries as Record<string, string>[]) ?? [];
       for (const e of entries) {

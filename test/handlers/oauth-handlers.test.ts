@@ -4,6 +4,7 @@ import {
   DeleteSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
+  RestoreSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -499,6 +500,51 @@ describe('oauth-complete', () => {
     });
     expect(eb.commandCalls(PutEventsCommand)[0].args[0].input.Entries![0].DetailType).toBe(
       'Source Reconnected',
+    );
+  });
+
+  it('reconnects a disconnected source whose secret is scheduled for deletion by restoring it', async () => {
+    const caller = ids();
+    const sourceId = `src_${randomUUID()}`;
+    await putItem('sources', {
+      accountId: caller.accountId,
+      sourceId,
+      provider: 'google',
+      status: 'disconnected',
+    });
+    const { completion } = await pendingGoogle(caller, { sourceId });
+    sm.on(PutSecretValueCommand)
+      .rejectsOnce(Object.assign(new Error('marked for deletion'), { name: 'InvalidRequestException' }))
+      .resolves({});
+    sm.on(RestoreSecretCommand).resolves({});
+    const { status, json } = await confirm('google', caller, { completion });
+    expect(status).toBe(200);
+    expect(json.status).toBe('reconnected');
+    const name = `sources/${caller.accountId}/${sourceId}/oauth-tokens`;
+    expect(sm.commandCalls(RestoreSecretCommand).map((c) => c.args[0].input)).toEqual([{ SecretId: name }]);
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(2);
+    expect(await getItem<SourceItem>('sources', { accountId: caller.accountId, sourceId })).toMatchObject({
+      status: 'active',
+    });
+  });
+
+  it('recreates the secret of a reconnected source whose secret was removed', async () => {
+    const caller = ids();
+    const sourceId = `src_${randomUUID()}`;
+    await putItem('sources', {
+      accountId: caller.accountId,
+      sourceId,
+      provider: 'google',
+      status: 'disconnected',
+    });
+    const { completion } = await pendingGoogle(caller, { sourceId });
+    sm.on(PutSecretValueCommand).rejects(
+      Object.assign(new Error('gone'), { name: 'ResourceNotFoundException' }),
+    );
+    const { status } = await confirm('google', caller, { completion });
+    expect(status).toBe(200);
+    expect(sm.commandCalls(CreateSecretCommand)[0].args[0].input.Name).toBe(
+      `sources/${caller.accountId}/${sourceId}/oauth-tokens`,
     );
   });
 

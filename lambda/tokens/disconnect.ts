@@ -1,0 +1,101 @@
+// Disconnecting a source: revoke at the provider where possible, delete the token secret, mark it disconnected.
+import { revokeGrant, type RevocationOutcome } from '../oauth/revoke';
+import { resolveProvider } from '../providers/registry';
+import { activity } from '../records/shapes';
+import { ServiceError } from '../shared/errors';
+import { logger } from '../shared/logger';
+import { clientCredentials } from '../store/client-credentials';
+import { getConnection, markDisconnected } from '../store/connections';
+import { DETAIL_TYPES, publish } from '../store/events';
+import { getSource } from '../store/sources';
+import { readTokens, scheduleDeletion } from '../store/vault';
+import type { TokenConfig } from './config';
+import type { SourceRef } from './refresh';
+
+export interface DisconnectResult {
+  status: 'disconnected';
+  revocation: RevocationOutcome;
+  /** False when the source was already disconnected (the call changed nothing). */
+  changed: boolean;
+}
+
+/**
+ * Revokes (best effort), schedules the token secret for deletion, then records the disconnect with
+ * activity and event. Repeating it is a no-op answering the first outcome. The provider is asked first so
+ * that a crash before the records are written leaves a disconnect that a retry completes.
+ * @throws ServiceError source_not_found
+ */
+export async function disconnectSource(
+  config: TokenConfig,
+  ref: SourceRef,
+  userId: string,
+): Promise<DisconnectResult> {
+  const connection = await getConnection(config.tables.connections, ref.accountId, ref.sourceId);
+  if (!connection)
+    throw new ServiceError('source_not_found', 'no connection for that source in this account');
+  if (connection.status === 'disconnected') {
+    return { status: 'disconnected', revocation: connection.revocation ?? 'not_supported', changed: false };
+  }
+  const provider = resolveProvider(connection.provider, config.endpointOverrides);
+  const ids = { accountId: ref.accountId, sourceId: ref.sourceId, provider: provider.id, userId };
+
+  let revocation: RevocationOutcome = 'not_supported';
+  if (provider.revocation) {
+    const document = await readTokens(connection.tokenSecretName);
+    try {
+      const credentials = await clientCredentials(
+        config.secretPrefix,
+        provider.id,
+        config.credentialsMaxAgeSeconds,
+      );
+      revocation = document ? await revokeGrant(provider, document, credentials) : 'failed';
+    } catch (error) {
+      logger.warn('revocation not attempted', { ...ids, cause: (error as Error)?.name });
+      revocation = 'failed';
+    }
+  }
+  await scheduleDeletion(connection.tokenSecretName);
+
+  const now = Date.now();
+  const source = await getSource(config.tables.sources, ref.accountId, ref.sourceId);
+  const note =
+    revocation === 'failed' ? ' (the provider did not confirm the revocation; remove the app there too)' : '';
+  const changed = await markDisconnected(
+    config.tables,
+    connection,
+    { userId, revocation },
+    activity(
+      ref.accountId,
+      'integration.disconnected',
+      provider.id,
+      `${provider.displayName} disconnected${note}`,
+      now,
+      {
+        sourceId: ref.sourceId,
+        userId,
+      },
+    ),
+    source !== undefined,
+    now,
+  );
+  if (!changed) {
+    // A concurrent disconnect got there first; answer what it recorded.
+    const latest = await getConnection(config.tables.connections, ref.accountId, ref.sourceId);
+    return { status: 'disconnected', revocation: latest?.revocation ?? revocation, changed: false };
+  }
+  try {
+    await publish(config.eventBusName, DETAIL_TYPES.connectionDisconnected, {
+      accountId: ref.accountId,
+      sourceId: ref.sourceId,
+      connectionId: connection.connectionId,
+      provider: provider.id,
+      externalAccount: connection.externalAccount,
+      userId,
+      revocation,
+    });
+  } catch (error) {
+    logger.error('disconnected but the event was not published', { ...ids, cause: (error as Error)?.name });
+  }
+  logger.info('source disconnected', { ...ids, revocation });
+  return { status: 'disconnected', revocation, changed: true };
+}

@@ -1,0 +1,354 @@
+// Disconnect and the scheduled refresher against the real local authorization server and DynamoDB Local.
+import { randomUUID } from 'node:crypto';
+import { createTables, localClient } from '../../scripts/local/dynamo-local';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { TokenDocument } from '../../lambda/oauth/token-document';
+import type { ActivityItem } from '../../lambda/records/shapes';
+import type { ConnectionRecord } from '../../lambda/store/connections';
+import { fromItem, toItem } from '../../lambda/store/item';
+import { physicalTableName, type TableName } from '../../lambda/store/tables';
+import type { TokenConfig } from '../../lambda/tokens/config';
+import { closeDb, getItem, queryPartition } from '../support/dynamo';
+import { httpEvent } from '../support/events';
+import { startTokenServer, type TokenServer } from '../support/token-server';
+import {
+  connect,
+  eventsFor,
+  newCaller,
+  refreshDirectly,
+  secretName,
+  startWorld,
+  vault,
+  type Caller,
+  type TokenWorld,
+} from './tokens-world';
+
+let world: TokenWorld;
+let down: TokenServer;
+let putTokens: (name: string, d: TokenDocument) => Promise<void>;
+let createTokens: (name: string, d: TokenDocument) => Promise<void>;
+let disconnectSource: typeof import('../../lambda/tokens/disconnect').disconnectSource;
+let runRefresher: typeof import('../../lambda/tokens/refresher').runRefresher;
+
+type Ref = Caller & { sourceId: string; login: string };
+
+beforeAll(async () => {
+  world = await startWorld();
+  ({ putTokens, createTokens } = await import('../../lambda/store/vault'));
+  ({ disconnectSource } = await import('../../lambda/tokens/disconnect'));
+  ({ runRefresher } = await import('../../lambda/tokens/refresher'));
+  down = await startTokenServer();
+  down.setDefault('/token', () => ({ status: 503, body: '{"error":"temporarily_unavailable"}' }));
+  down.setDefault('/revoke', () => ({ status: 503, body: '{"error":"temporarily_unavailable"}' }));
+}, 60_000);
+
+afterAll(async () => {
+  await down?.stop();
+  await world?.stop();
+  closeDb();
+});
+
+async function connected(provider: 'box' | 'quickbooks' | 'dropbox' | 'gohighlevel'): Promise<Ref> {
+  const caller = newCaller();
+  const login = `u${randomUUID().slice(0, 8)}`;
+  const { sourceId } = await connect(world, provider, caller, { login });
+  return { ...caller, sourceId, login };
+}
+
+async function expireSoon(ref: Ref): Promise<TokenDocument> {
+  const document = vault(world, ref).document as TokenDocument;
+  const stale = { ...document, expiresAt: new Date(Date.now() + 60_000).toISOString() };
+  await putTokens(secretName(ref), stale);
+  return stale;
+}
+
+const revocations = async (provider: 'box' | 'gohighlevel') =>
+  Object.values((await world.auth.stats()).revocations[provider] ?? {}).reduce((a, b) => a + b, 0);
+
+function deleteEvent(ref: Ref, caller: Caller = ref, query?: Record<string, string>) {
+  return httpEvent({
+    method: 'DELETE',
+    path: `/integrations/connections/${ref.sourceId}`,
+    pathParameters: { sourceId: ref.sourceId },
+    caller,
+    query,
+  });
+}
+
+describe('disconnect', () => {
+  it('revokes at the provider, schedules the secret for deletion, marks disconnected; a repeat is a no-op', async () => {
+    const ref = await connected('box');
+    const refreshToken = vault(world, ref).document?.refreshToken as string;
+    const before = await revocations('box');
+
+    const first = await world.handlers.disconnect(deleteEvent(ref));
+
+    expect(first.statusCode).toBe(200);
+    expect(JSON.parse(first.body as string)).toEqual({ status: 'disconnected', revocation: 'revoked' });
+    expect(await revocations('box')).toBe(before + 1);
+    expect(await refreshDirectly(world, 'box', refreshToken)).toEqual({
+      status: 400,
+      error: 'invalid_grant',
+    });
+    expect(vault(world, ref).deletedAt).toEqual(expect.any(Number));
+    expect(world.aws.calls()['secretsmanager.DeleteSecret']).toBeGreaterThanOrEqual(1);
+    const record = await getItem<ConnectionRecord>('platform-connections', {
+      accountId: ref.accountId,
+      sourceId: ref.sourceId,
+    });
+    expect(record).toMatchObject({
+      status: 'disconnected',
+      revocation: 'revoked',
+      disconnectedBy: ref.userId,
+    });
+    expect(record?.refreshPartition).toBeUndefined();
+    expect(record?.refreshDueAt).toBeUndefined();
+    expect(
+      (await getItem<{ status: string }>('sources', { accountId: ref.accountId, sourceId: ref.sourceId }))
+        ?.status,
+    ).toBe('disconnected');
+    const activity = await queryPartition<ActivityItem>('activity', 'accountId', ref.accountId);
+    expect(activity.filter((a) => a.type === 'integration.disconnected')).toHaveLength(1);
+    const events = eventsFor(world, 'Connection Disconnected', ref.sourceId);
+    expect(events).toHaveLength(1);
+    expect(JSON.parse(events[0].Detail as string)).toMatchObject({
+      accountId: ref.accountId,
+      provider: 'box',
+      revocation: 'revoked',
+      userId: ref.userId,
+    });
+
+    const deletes = world.aws.calls()['secretsmanager.DeleteSecret'];
+    const second = await world.handlers.disconnect(deleteEvent(ref));
+    expect(second.statusCode).toBe(200);
+    expect(JSON.parse(second.body as string)).toEqual({ status: 'disconnected', revocation: 'revoked' });
+    expect(await revocations('box')).toBe(before + 1);
+    expect(world.aws.calls()['secretsmanager.DeleteSecret']).toBe(deletes);
+    expect(eventsFor(world, 'Connection Disconnected', ref.sourceId)).toHaveLength(1);
+    expect(
+      (await queryPartition<ActivityItem>('activity', 'accountId', ref.accountId)).filter(
+        (a) => a.type === 'integration.disconnected',
+      ),
+    ).toHaveLength(1);
+
+    const { createTokenAccess } = await import('../../lambda/tokens/token-access');
+    await expect(createTokenAccess(world.config).getAccessToken(ref)).rejects.toMatchObject({
+      code: 'disconnected',
+    });
+  });
+
+  it('answers not_supported for a provider without revocation and still disconnects', async () => {
+    const ref = await connected('gohighlevel');
+    const result = await world.handlers.disconnect(deleteEvent(ref));
+    expect(JSON.parse(result.body as string)).toEqual({
+      status: 'disconnected',
+      revocation: 'not_supported',
+    });
+    expect(await revocations('gohighlevel')).toBe(0);
+    expect(vault(world, ref).deletedAt).toEqual(expect.any(Number));
+  });
+
+  it('a failing revocation does not stop the local disconnect; the outcome says so', async () => {
+    const ref = await connected('box');
+    const config: TokenConfig = {
+      ...world.config,
+      endpointOverrides: { box: { revocationEndpoint: `${down.url}/revoke` } },
+    };
+    const result = await disconnectSource(config, ref, ref.userId);
+    expect(result).toEqual({ status: 'disconnected', revocation: 'failed', changed: true });
+    expect(down.requests.filter((r) => r.path === '/revoke')).toHaveLength(1);
+    expect(vault(world, ref).deletedAt).toEqual(expect.any(Number));
+    const record = await getItem<ConnectionRecord>('platform-connections', {
+      accountId: ref.accountId,
+      sourceId: ref.sourceId,
+    });
+    expect(record).toMatchObject({ status: 'disconnected', revocation: 'failed' });
+    const activity = await queryPartition<ActivityItem>('activity', 'accountId', ref.accountId);
+    expect(activity.find((a) => a.type === 'integration.disconnected')?.message).toMatch(
+      /did not confirm the revocation/,
+    );
+  });
+
+  it('only members of the source account may disconnect; unknown sources are 404', async () => {
+    const ref = await connected('box');
+    const stranger = newCaller();
+    const forbidden = await world.handlers.disconnect(
+      deleteEvent(ref, stranger, { accountId: ref.accountId }),
+    );
+    expect(forbidden.statusCode).toBe(403);
+    // Without ?accountId the stranger's own account is used: the source is not there.
+    const missing = await world.handlers.disconnect(deleteEvent(ref, stranger));
+    expect(missing.statusCode).toBe(404);
+    const unauthenticated = await world.handlers.disconnect(deleteEvent(ref, null as unknown as Caller));
+    expect(unauthenticated.statusCode).toBe(401);
+    expect(
+      (
+        await getItem<ConnectionRecord>('platform-connections', {
+          accountId: ref.accountId,
+          sourceId: ref.sourceId,
+        })
+      )?.status,
+    ).toBe('active');
+    expect(vault(world, ref).deletedAt).toBeUndefined();
+  });
+});
+
+describe('scheduled refresher', () => {
+  // Its own tables: the refresher scans the whole index, which other test files share in lbtest.
+  const prefix = `lbref${randomUUID().slice(0, 8)}`;
+  const table = (t: TableName) => physicalTableName(prefix, t);
+  let config: TokenConfig;
+  let refresherHandler: typeof import('../../lambda/handlers/connection-refresher').handler;
+  const db = () => localClient(process.env.TEST_DYNAMO_ENDPOINT as string);
+
+  beforeAll(async () => {
+    await createTables(process.env.TEST_DYNAMO_ENDPOINT as string, prefix);
+    config = {
+      ...world.config,
+      tables: {
+        sources: table('sources'),
+        connections: table('platform-connections'),
+        activity: table('activity'),
+        states: table('oauth-states'),
+      },
+    };
+    // The handler reads TABLE_PREFIX at import: import it against the private tables.
+    process.env.TABLE_PREFIX = prefix;
+    try {
+      refresherHandler = (await import('../../lambda/handlers/connection-refresher')).handler;
+    } finally {
+      process.env.TABLE_PREFIX = 'lbtest';
+    }
+  }, 30_000);
+
+  async function copyIn(
+    ref: Ref,
+    changes: Partial<ConnectionRecord> = {},
+    sourceId = ref.sourceId,
+  ): Promise<Ref> {
+    const client = db();
+    for (const t of ['sources', 'platform-connections'] as const) {
+      const out = await client.send(
+        new GetItemCommand({
+          TableName: physicalTableName('lbtest', t),
+          Key: toItem({ accountId: ref.accountId, sourceId: ref.sourceId }),
+        }),
+      );
+      const item = fromItem<Record<string, unknown>>(out.Item) as Record<string, unknown>;
+      const extra = t === 'platform-connections' ? changes : {};
+      await client.send(
+        new PutItemCommand({
+          TableName: table(t),
+          Item: toItem({ ...item, sourceId, tokenSecretName: secretName({ ...ref, sourceId }), ...extra }),
+        }),
+      );
+    }
+    client.destroy();
+    return { ...ref, sourceId };
+  }
+
+  async function read(ref: Ref): Promise<ConnectionRecord> {
+    const client = db();
+    const out = await client.send(
+      new GetItemCommand({
+        TableName: table('platform-connections'),
+        Key: toItem({ accountId: ref.accountId, sourceId: ref.sourceId }),
+        ConsistentRead: true,
+      }),
+    );
+    client.destroy();
+    return fromItem<ConnectionRecord>(out.Item) as ConnectionRecord;
+  }
+
+  const past = () => new Date(Date.now() - 60_000).toISOString();
+  const plenty = () => 300_000;
+
+  it('refreshes what is due, skips what is not, marks dead grants, backs off failures, and leaves nothing due behind', async () => {
+    const due = await copyIn(await connected('box'), { refreshDueAt: past() });
+    const dueBefore = await expireSoon(due);
+    const notDue = await copyIn(await connected('quickbooks'), { refreshDueAt: past() });
+    const dead = await copyIn(await connected('box'), { refreshDueAt: past() });
+    await world.auth.revokeAll('box', dead.login);
+    await expireSoon(dead);
+    const stuck = await copyIn(await connected('box'), { status: 'needs_reauth', refreshDueAt: past() });
+
+    const summary = await runRefresher(config, plenty);
+
+    expect(summary).toEqual({
+      examined: 4,
+      outcomes: { refreshed: 1, not_due: 1, needs_reauth: 1, skipped: 1, failed: 0, postponed: 0 },
+      stoppedEarly: false,
+    });
+    const refreshed = await read(due);
+    expect(refreshed.lastRefreshAt).not.toBeNull();
+    expect(Date.parse(refreshed.refreshDueAt as string)).toBeGreaterThan(Date.now() + 30 * 60_000);
+    expect(vault(world, due).document?.accessToken).not.toBe(dueBefore.accessToken);
+    const aligned = await read(notDue);
+    expect(aligned.lastRefreshAt).toBeNull();
+    expect(Date.parse(aligned.refreshDueAt as string)).toBeGreaterThan(Date.now());
+    expect(await read(dead)).toMatchObject({ status: 'needs_reauth', lastErrorCode: 'invalid_grant' });
+    expect((await read(dead)).refreshPartition).toBeUndefined();
+    expect((await read(stuck)).refreshPartition).toBeUndefined();
+
+    expect(await runRefresher(config, plenty)).toMatchObject({ examined: 0 });
+  });
+
+  it('a failing provider pushes the connection back instead of taking the next runs (no starvation)', async () => {
+    const ref = await copyIn(await connected('dropbox'), { refreshDueAt: past() });
+    await expireSoon(ref);
+    const failing: TokenConfig = {
+      ...config,
+      endpointOverrides: { dropbox: { tokenEndpoint: `${down.url}/token` } },
+    };
+    const hits = () => down.requests.filter((r) => r.path === '/token').length;
+    const before = hits();
+
+    const summary = await runRefresher(failing, plenty);
+
+    expect(summary.outcomes.failed).toBe(1);
+    expect(hits() - before).toBe(3);
+    const record = await read(ref);
+    expect(record).toMatchObject({
+      status: 'active',
+      lastErrorCode: 'provider_unavailable',
+      refreshPartition: 'refresh',
+    });
+    const pushedBy = Date.parse(record.refreshDueAt as string) - Date.now();
+    expect(pushedBy).toBeGreaterThan(4 * 60_000);
+    expect(pushedBy).toBeLessThan(6 * 60_000);
+    expect(await runRefresher(failing, plenty)).toMatchObject({ examined: 0 });
+    expect(hits() - before).toBe(3);
+  });
+
+  it('pages through more connections than one query returns, and stops before the timeout', async () => {
+    const { PAGE_SIZE, STOP_BEFORE_MS } = await import('../../lambda/tokens/refresher');
+    // Dropbox keeps its refresh token, so copies of one grant can each be refreshed.
+    const origin = await connected('dropbox');
+    const stale = {
+      ...(vault(world, origin).document as TokenDocument),
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    };
+    const count = PAGE_SIZE + 5;
+    const copies: Ref[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const copy = await copyIn(origin, { refreshDueAt: past() }, `src_copy${i}_${randomUUID().slice(0, 6)}`);
+      await createTokens(secretName(copy), stale);
+      copies.push(copy);
+    }
+
+    const none = await runRefresher(config, () => STOP_BEFORE_MS - 1);
+    expect(none).toMatchObject({ examined: 0, stoppedEarly: true });
+
+    let checks = 0;
+    const short = await runRefresher(config, () => (++checks <= 2 ? 60_000 : 0));
+    expect(short).toMatchObject({ examined: 1, stoppedEarly: true });
+
+    const full = await refresherHandler({}, { getRemainingTimeInMillis: plenty });
+    expect(full).toEqual({
+      examined: count - 1,
+      outcomes: { refreshed: count - 1, not_due: 0, needs_reauth: 0, skipped: 0, failed: 0, postponed: 0 },
+      stoppedEarly: false,
+    });
+    for (const copy of copies) expect((await read(copy)).lastRefreshAt).not.toBeNull();
+  }, 60_000);
+});

@@ -1,0 +1,232 @@
+// Shared setup of the webhook integration tests: AWS stand-ins, seeded connections on DynamoDB Local, HTTP events.
+import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { unmarshall, marshall } from '@aws-sdk/util-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { localClient } from '../../scripts/local/dynamo-local';
+import { startAwsStandins, type AwsStandins } from '../../scripts/local/aws-standins';
+import { PROVIDERS } from '../../lambda/providers/registry';
+import type { ProviderId } from '../../lambda/providers/types';
+import { tokenDocument } from '../../lambda/oauth/token-document';
+import {
+  connectionItem,
+  sourceItem,
+  type ActivityItem,
+  type ConnectionItem,
+  type SourceItem,
+} from '../../lambda/records/shapes';
+import { physicalTableName } from '../../lambda/store/tables';
+import { TEST_SECRET_PREFIX, TEST_TABLE_PREFIX } from '../support/constants';
+import type { HttpEvent, HttpResult } from '../../lambda/shared/http';
+
+export const table = (name: Parameters<typeof physicalTableName>[1]) =>
+  physicalTableName(TEST_TABLE_PREFIX, name);
+export const uid = (prefix: string) => `${prefix}_${randomBytes(8).toString('hex')}`;
+
+export interface World {
+  aws: AwsStandins;
+  sm: SecretsManagerClient;
+  handler: (event: HttpEvent) => Promise<HttpResult>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the stand-ins, stores the given secrets under the test prefix, sets the handler environment and
+ * imports the webhooks handler (it reads env and creates clients at import).
+ */
+export async function startWorld(
+  secrets: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), 'lb-webhooks-'));
+  const aws = await startAwsStandins(dir);
+  process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = aws.endpoint;
+  process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = aws.endpoint;
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  Object.assign(process.env, extraEnv);
+  const sm = new SecretsManagerClient({
+    endpoint: aws.endpoint,
+    region: 'us-west-2',
+    credentials: { accessKeyId: 't', secretAccessKey: 't' },
+  });
+  for (const [key, value] of Object.entries(secrets)) {
+    await sm.send(new CreateSecretCommand({ Name: `${TEST_SECRET_PREFIX}/${key}`, SecretString: value }));
+  }
+  const { handler } = await import('../../lambda/handlers/webhooks');
+  return {
+    aws,
+    sm,
+    handler,
+    stop: async () => {
+      // The SDK keeps connections alive: close them so the server (and jest's worker) can stop.
+      aws.server.closeAllConnections();
+      await aws.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const ddb = () => localClient(process.env.TEST_DYNAMO_ENDPOINT as string);
+
+export interface Seeded {
+  accountId: string;
+  sourceId: string;
+  secretName: string;
+  connection: ConnectionItem;
+}
+
+/** A connected source: source + connection items (records/shapes builders) and its token secret in the stand-in. */
+export async function seedConnection(
+  world: World,
+  provider: ProviderId,
+  externalAccount: Record<string, string>,
+  options: { status?: ConnectionItem['status']; updatedAt?: string; accountId?: string } = {},
+): Promise<Seeded> {
+  const entry = PROVIDERS[provider];
+  const accountId = options.accountId ?? uid('acc');
+  const sourceId = uid('src');
+  const userId = uid('usr');
+  const secretName = `sources/${accountId}/${sourceId}/oauth-tokens`;
+  const now = Date.now() - 60_000;
+  const document = tokenDocument(
+    provider,
+    {
+      accessToken: `at-${uid('x')}`,
+      refreshToken: `rt-${uid('x')}`,
+      tokenType: 'bearer',
+      scopes: [...entry.scopes],
+      expiresAt: now + 3_600_000,
+      fields: {},
+    },
+    externalAccount,
+    now,
+    provider === 'shopify' ? externalAccount.shop : undefined,
+  );
+  const source = sourceItem(entry, accountId, sourceId, userId, document, secretName, now);
+  const connection = {
+    ...connectionItem(
+      entry,
+      { accountId, sourceId, connectedBy: userId, createdAt: new Date(now).toISOString() },
+      document,
+      secretName,
+      now,
+    ),
+    ...(options.status ? { status: options.status } : {}),
+    ...(options.updatedAt ? { updatedAt: options.updatedAt } : {}),
+  };
+  const client = ddb();
+  await client.send(
+    new PutItemCommand({
+      TableName: table('sources'),
+      Item: marshall(source, { removeUndefinedValues: true }),
+    }),
+  );
+  await client.send(
+    new PutItemCommand({
+      TableName: table('platform-connections'),
+      Item: marshall(connection, { removeUndefinedValues: true }),
+    }),
+  );
+  await world.sm.send(new CreateSecretCommand({ Name: secretName, SecretString: JSON.stringify(document) }));
+  return { accountId, sourceId, secretName, connection };
+}
+
+export async function readConnection(s: {
+  accountId: string;
+  sourceId: string;
+}): Promise<ConnectionItem | undefined> {
+  const out = await ddb().send(
+    new GetItemCommand({
+      TableName: table('platform-connections'),
+      Key: marshall({ accountId: s.accountId, sourceId: s.sourceId }),
+      ConsistentRead: true,
+    }),
+  );
+  return out.Item ? (unmarshall(out.Item) as ConnectionItem) : undefined;
+}
+
+export async function readSource(s: {
+  accountId: string;
+  sourceId: string;
+}): Promise<SourceItem | undefined> {
+  const out = await ddb().send(
+    new GetItemCommand({
+      TableName: table('sources'),
+      Key: marshall({ accountId: s.accountId, sourceId: s.sourceId }),
+      ConsistentRead: true,
+    }),
+  );
+  return out.Item ? (unmarshall(out.Item) as SourceItem) : undefined;
+}
+
+export async function activities(accountId: string): Promise<ActivityItem[]> {
+  const out = await ddb().send(
+    new QueryCommand({
+      TableName: table('activity'),
+      KeyConditionExpression: 'accountId = :a',
+      ExpressionAttributeValues: marshall({ ':a': accountId }),
+    }),
+  );
+  return (out.Items ?? []).map((i) => unmarshall(i) as ActivityItem);
+}
+
+/** True when the token secret is gone or scheduled for deletion (its value unreadable). */
+export function secretDeleted(world: World, name: string): boolean {
+  const s = world.aws.secrets()[name];
+  return s === undefined || s.deletedAt !== undefined;
+}
+
+/** Events published for an account (parsed details). */
+export function eventsFor(
+  world: World,
+  accountId: string,
+): { type: string; detail: Record<string, unknown> }[] {
+  return world.aws
+    .events()
+    .map((e) => ({
+      type: e.DetailType ?? '',
+      detail: JSON.parse(e.Detail ?? '{}') as Record<string, unknown>,
+    }))
+    .filter((e) => e.detail.accountId === accountId);
+}
+
+/** An HTTP API (payload v2) request to the webhook route. */
+export function webhookEvent(
+  provider: string,
+  raw: Buffer,
+  headers: Record<string, string>,
+  base64 = false,
+): HttpEvent {
+  return {
+    version: '2.0',
+    routeKey: 'POST /integrations/webhooks/{provider}',
+    rawPath: `/integrations/webhooks/${provider}`,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', ...headers },
+    pathParameters: { provider },
+    isBase64Encoded: base64,
+    body: base64 ? raw.toString('base64') : raw.toString('utf8'),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: 'api.test.listbackup.invalid',
+      domainPrefix: 'api',
+      http: {
+        method: 'POST',
+        path: `/integrations/webhooks/${provider}`,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'test',
+      },
+      requestId: uid('req'),
+      routeKey: 'POST /integrations/webhooks/{provider}',
+      stage: '$default',
+      time: new Date().toISOString(),
+      timeEpoch: Date.now(),
+    },
+  } as HttpEvent;
+}
