@@ -51,7 +51,11 @@ export function refreshedDocument(previous: TokenDocument, tokens: TokenSet, now
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken ?? previous.refreshToken,
     tokenType: tokens.tokenType,
-    scopes: tokens.scopes.length ? tokens.scopes : previous.scopes,
+    // A refresh answer that does not echo scopes keeps the granted ones (not the requested defaults).
+    scopes:
+      tokens.fields.scope !== undefined || tokens.fields.scopes !== undefined
+        ? tokens.scopes
+        : previous.scopes,
     expiresAt: tokens.expiresAt === null ? null : new Date(tokens.expiresAt).toISOString(),
     obtainedAt: new Date(now).toISOString(),
   };

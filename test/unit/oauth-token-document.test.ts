@@ -89,6 +89,18 @@ describe('refreshedDocument', () => {
     expect(next.provider).toBe('shopify');
   });
 
+  it('keeps the granted scopes when a refresh answer does not echo any (not the requested defaults)', () => {
+    const granted = tokenDocument('box', tokens({ scopes: ['root_readonly'] }), {}, OBTAINED);
+    const unechoed = refreshedDocument(granted, tokens({ scopes: ['root_readwrite'] }), REFRESHED);
+    expect(unechoed.scopes).toEqual(['root_readonly']);
+    const echoed = refreshedDocument(
+      granted,
+      tokens({ scopes: ['root_readwrite'], fields: { access_token: 'a', scope: 'root_readwrite' } }),
+      REFRESHED,
+    );
+    expect(echoed.scopes).toEqual(['root_readwrite']);
+  });
+
   it('records a null expiry for non-expiring tokens', () => {
     expect(refreshedDocument(previous, tokens({ expiresAt: null }), REFRESHED).expiresAt).toBeNull();
   });
