@@ -1,0 +1,168 @@
+// Shape checks of uploaded values and parsing of stdin and import files; messages name fields, never values.
+import { PROVIDERS } from '../../lambda/providers/registry';
+import { PLACEHOLDER_PREFIX } from '../../lambda/store/client-credentials';
+import { CliError, EXIT } from './errors';
+import {
+  STRIPE_WEBHOOK,
+  TARGET_IDS,
+  isTargetId,
+  type Field,
+  type FieldKey,
+  type Target,
+  type TargetId,
+} from './targets';
+
+export type Values = Partial<Record<FieldKey, string>>;
+
+/** Bounds of a client secret: none of the nine providers documents one shorter or longer. */
+export const SECRET_LENGTH = { min: 8, max: 512 } as const;
+
+/** Stripe's endpoint signing secrets: `whsec_` and a base64-like body. */
+export const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/=]{16,128}$/;
+
+/** Problems of one value, each naming the target and field but never the value. */
+function fieldProblems(target: Target, field: Field, value: string | undefined): string[] {
+  const where = `${target.id} ${field.key}`;
+  if (value === undefined || value === '') return [`${where} is missing`];
+  if (/\s/.test(value)) return [`${where} contains whitespace (a stray space or line break from copying?)`];
+  if (value.startsWith(PLACEHOLDER_PREFIX)) return [`${where} is the stack's placeholder, not a real value`];
+  if (field.key === 'clientId' && target.id !== STRIPE_WEBHOOK) {
+    const provider = PROVIDERS[target.id];
+    return provider.clientIdPattern.test(value)
+      ? []
+      : [
+          `${where} does not look like a ${provider.displayName} client id (expected: ${provider.clientIdHint})`,
+        ];
+  }
+  if (field.key === 'webhookSecret') {
+    return WEBHOOK_SECRET_PATTERN.test(value)
+      ? []
+      : [
+          `${where} does not look like a Stripe signing secret: it starts with whsec_ followed by 16-128 characters`,
+        ];
+  }
+  if (value.length < SECRET_LENGTH.min || value.length > SECRET_LENGTH.max) {
+    return [`${where} has ${value.length} characters; expected ${SECRET_LENGTH.min}-${SECRET_LENGTH.max}`];
+  }
+  if (!/^[\x21-\x7e]+$/.test(value)) return [`${where} contains characters outside printable ASCII`];
+  return [];
+}
+
+/** Every problem of a target's values (empty when all fields are valid). */
+export function validateValues(target: Target, values: Values): string[] {
+  return target.fields.flatMap((field) => fieldProblems(target, field, values[field.key]));
+}
+
+/** Throws a CliError (invalid input) listing the problems, if any. */
+export function assertValid(problems: readonly string[]): void {
+  if (problems.length > 0) {
+    throw new CliError(`invalid input:\n${problems.map((p) => `  - ${p}`).join('\n')}`, EXIT.invalidInput);
+  }
+}
+
+/** JSON.parse whose error names the position only: V8's message quotes the input, which may hold a secret. */
+export function parseJsonQuietly(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new CliError(
+      `${what} is not valid JSON${position ? ` (near character ${position})` : ''}`,
+      EXIT.invalidInput,
+    );
+  }
+}
+
+/** Quotes a key that looks like a name; anything else might be a misplaced value and is not shown. */
+export function nameOrHidden(key: string): string {
+  return /^[A-Za-z][A-Za-z_-]{0,30}$/.test(key) ? `"${key}"` : '(not shown: it does not look like a name)';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Picks a target's fields out of a JSON object; unknown keys and non-string values are problems. */
+function valuesFromObject(
+  target: Target,
+  object: Record<string, unknown>,
+  where: string,
+): { values: Values; problems: string[] } {
+  const keys = target.fields.map((f) => f.key as string);
+  const problems: string[] = [];
+  const values: Values = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (!keys.includes(key)) {
+      problems.push(`${where}: unknown key ${nameOrHidden(key)} (expected ${keys.join(', ')})`);
+    } else if (typeof value !== 'string') {
+      problems.push(`${where}: ${key} must be a string`);
+    } else {
+      values[key as FieldKey] = value;
+    }
+  }
+  return { values, problems };
+}
+
+/**
+ * Values of one target from piped stdin: a JSON object (`{"clientId": ..., "clientSecret": ...}`) or one line a
+ * field in the target's order (client id, then client secret).
+ */
+export function parseStdinValues(target: Target, text: string): Values {
+  const trimmed = text.trim();
+  if (trimmed === '') {
+    throw new CliError(
+      `no input on stdin: pipe ${target.fields.map((f) => f.key).join(' and ')} (one a line, or JSON), run in a terminal to be prompted, or set ${target.fields.map((f) => f.env).join(' and ')}`,
+      EXIT.invalidInput,
+    );
+  }
+  if (trimmed.startsWith('{')) {
+    const parsed = parseJsonQuietly(trimmed, 'stdin');
+    const { values, problems } = valuesFromObject(target, parsed as Record<string, unknown>, 'stdin');
+    assertValid(problems);
+    return values;
+  }
+  const lines = text.split(/\r?\n/);
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  if (lines.length !== target.fields.length) {
+    throw new CliError(
+      `stdin has ${lines.length} line(s); expected ${target.fields.length}: ${target.fields.map((f) => f.key).join(', then ')}`,
+      EXIT.invalidInput,
+    );
+  }
+  return Object.fromEntries(target.fields.map((f, i) => [f.key, lines[i]]));
+}
+
+/** One validated target of an import file. */
+export interface ImportEntry {
+  target: TargetId;
+  values: Values;
+}
+
+/**
+ * Parses and validates a whole import file: `{ "<provider>": {"clientId", "clientSecret"}, "stripe-webhook":
+ * {"webhookSecret"} }`. Every problem of every entry is collected before anything is thrown.
+ */
+export function parseImportFile(text: string, targetOf: (id: TargetId) => Target): ImportEntry[] {
+  const parsed = parseJsonQuietly(text, 'the import file');
+  if (!isRecord(parsed))
+    throw new CliError('the import file must hold a JSON object keyed by provider', EXIT.invalidInput);
+  const entries: ImportEntry[] = [];
+  const problems: string[] = [];
+  if (Object.keys(parsed).length === 0) problems.push('the import file names no provider');
+  for (const [id, raw] of Object.entries(parsed)) {
+    if (!isTargetId(id)) {
+      problems.push(`unknown provider ${nameOrHidden(id)} (expected one of ${TARGET_IDS.join(', ')})`);
+      continue;
+    }
+    if (!isRecord(raw)) {
+      problems.push(`${id}: must be an object`);
+      continue;
+    }
+    const target = targetOf(id);
+    const { values, problems: shape } = valuesFromObject(target, raw, id);
+    problems.push(...shape, ...validateValues(target, values));
+    entries.push({ target: id, values });
+  }
+  assertValid(problems);
+  return entries;
+}
