@@ -16,7 +16,9 @@ export const CLIENT_SECRET_KEYS: readonly ClientSecretKey[] = [
 ];
 
 /** The credential pair of every provider (what `clientCredentials()` in lambda/store reads). */
-export const CLIENT_CREDENTIAL_KEYS: readonly ClientSecretKey[] = CLIENT_SECRET_KEYS.filter((k) => k !== 'stripe/webhook_secret');
+export const CLIENT_CREDENTIAL_KEYS: readonly ClientSecretKey[] = CLIENT_SECRET_KEYS.filter(
+  (k) => k !== 'stripe/webhook_secret',
+);
 
 /** Value a created secret holds until an operator uploads the real one; the handlers refuse it (PLACEHOLDER_PREFIX). */
 export function placeholderValue(provider: string, stage: string): string {
@@ -40,8 +42,8 @@ export class ClientSecrets extends Construct {
       const secretName = `${props.secretPrefix}/${key}`;
       const provider = key.split('/')[0];
       const secret = props.importExisting
-        ? secretsmanager.Secret.fromSecretNameV2(this, key, secretName)
-        : new secretsmanager.Secret(this, key, {
+        ? secretsmanager.Secret.fromSecretNameV2(this, key.replace('/', '-'), secretName)
+        : new secretsmanager.Secret(this, key.replace('/', '-'), {
             secretName,
             description: `OAuth ${key.replace('/', ' ')} of ListBackup integrations (${props.stage})`,
             secretStringValue: SecretValue.unsafePlainText(placeholderValue(provider, props.stage)),

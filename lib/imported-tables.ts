@@ -1,5 +1,4 @@
 // The core service's tables this service reads and writes, imported by name (the shared naming convention).
-import { Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -8,7 +7,14 @@ import type { TableName } from '../lambda/store/tables';
 import type { DynamoAction } from './dynamo-actions';
 
 /** Tables owned by the core service. */
-export const IMPORTED_TABLES = ['users', 'accounts', 'user-accounts', 'activity', 'sources', 'platform-connections'] as const;
+export const IMPORTED_TABLES = [
+  'users',
+  'accounts',
+  'user-accounts',
+  'activity',
+  'sources',
+  'platform-connections',
+] as const;
 export type ImportedTableName = (typeof IMPORTED_TABLES)[number];
 
 /** An index of an imported table, as declared in lambda/store/tables.ts. */
@@ -57,7 +63,6 @@ export class ImportedTables extends Construct {
       grantee,
       actions: ['dynamodb:Query'],
       resourceArns: [`${this.tables[name].tableArn}/index/${index}`],
-      scope: Stack.of(this),
     });
   }
 }

@@ -47,6 +47,17 @@ const CompleteBody = v.strictObject({
   accountId: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:@-]{1,128}$/))),
 });
 
+/** Revokes discarded tokens at the provider where it allows; never throws. */
+async function discard(provider: ProviderEntry, document: TokenDocument | undefined): Promise<string> {
+  if (!document) return 'not_attempted';
+  try {
+    const credentials = await clientCredentials(env.secretPrefix, provider.id, env.credentialsMaxAgeSeconds);
+    return await revokeGrant(provider, document, credentials);
+  } catch {
+    return 'failed';
+  }
+}
+
 /** A confirmation by anyone but the user and account that started the flow: burn, revoke, record. */
 async function refuse(
   provider: ProviderEntry,
@@ -54,19 +65,7 @@ async function refuse(
   document: TokenDocument | undefined,
   caller: Caller,
 ): Promise<never> {
-  let revocation = 'not_attempted';
-  if (document) {
-    try {
-      const credentials = await clientCredentials(
-        env.secretPrefix,
-        provider.id,
-        env.credentialsMaxAgeSeconds,
-      );
-      revocation = await revokeGrant(provider, document, credentials);
-    } catch {
-      revocation = 'failed';
-    }
-  }
+  const revocation = await discard(provider, document);
   logger.warn('connection confirmation refused: caller did not start this flow', {
     provider: provider.id,
     startedBy: record.userId,
@@ -118,8 +117,15 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
   } catch {
     document = undefined;
   }
-  if (record.expiresAt < now)
+  if (record.expiresAt < now) {
+    const revocation = await discard(resolveProvider(record.provider, env.endpointOverrides), document);
+    logger.info('expired completion discarded', {
+      provider: record.provider,
+      accountId: record.accountId,
+      revocation,
+    });
     throw new ServiceError('expired_completion', 'the confirmation came too late; connect again');
+  }
   const sameAccount =
     accountId === record.accountId &&
     (accountId === caller.accountId || (await isMember(userAccountsTable, caller.userId, accountId)));

@@ -597,7 +597,11 @@ describe('oauth-complete', () => {
       ...(await getItem<CompletionRecord>('oauth-states', { state: key })),
       expiresAt: Date.now() - 1,
     });
+    server.script('/revoke/google', { status: 200, body: '{}' });
+    const revocationsBefore = server.requests.filter((r) => r.path === '/revoke/google').length;
     expect((await confirm('google', caller, { completion })).json.error).toBe('expired_completion');
+    // The expired completion's tokens are revoked, not just left to expire.
+    expect(server.requests.filter((r) => r.path === '/revoke/google').length).toBe(revocationsBefore + 1);
     expect(sm.commandCalls(CreateSecretCommand)).toHaveLength(0);
   });
 

@@ -1,0 +1,183 @@
+// What each handler is and may do: size, route, concurrency and every permission, as data a reviewer reads in one place.
+import type { ClientSecretKey } from './client-secrets';
+import { CLIENT_CREDENTIAL_KEYS } from './client-secrets';
+import type { DynamoAction } from './dynamo-actions';
+import type { ImportedTableName } from './imported-tables';
+import type { VaultAction } from './token-vault';
+
+export interface RouteSpec {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly path: string;
+  /** `core-authorizer`: the core service's Lambda authorizer; `public`: the caller proves itself in the request. */
+  readonly authorization: 'core-authorizer' | 'public';
+}
+
+export interface AccessSpec {
+  /** Item actions on the oauth-states table. */
+  readonly states?: readonly DynamoAction[];
+  /** Item actions on the core service's tables. */
+  readonly tables?: { readonly [T in ImportedTableName]?: readonly DynamoAction[] };
+  /** Query on one index of platform-connections. */
+  readonly connectionIndexes?: readonly ('byExternalAccount' | 'byRefreshDue')[];
+  /** Actions on the token secrets under sources/. */
+  readonly vault?: readonly VaultAction[];
+  /** Client credentials (and webhook secrets) readable. */
+  readonly secrets?: readonly ClientSecretKey[];
+  /** PutEvents on the shared bus. */
+  readonly publishEvents?: boolean;
+}
+
+export interface HandlerSpec {
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeoutSeconds: number;
+  readonly route?: RouteSpec;
+  /** Reserved concurrency: a number, or `public-route` for the stage's callbackThrottle. */
+  readonly reservedConcurrency?: number | 'public-route';
+  readonly access: AccessSpec;
+}
+
+const TOKEN_LIFECYCLE: AccessSpec = {
+  // Refresh leases: conditional put, read, release.
+  states: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
+  tables: {
+    // The source's status follows its connection's when a refresh finds the grant revoked.
+    sources: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    'platform-connections': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    activity: ['dynamodb:PutItem'],
+  },
+  vault: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+  secrets: CLIENT_CREDENTIAL_KEYS,
+  publishEvents: true,
+};
+
+/** Every handler of the service; the key is its entry file under lambda/handlers. */
+export const HANDLERS = {
+  'oauth-start': {
+    description: 'Starts an OAuth connection: stores a one-time state and answers the authorization URL',
+    memorySize: 256,
+    timeoutSeconds: 10,
+    route: { method: 'POST', path: '/integrations/oauth/{provider}/start', authorization: 'core-authorizer' },
+    access: {
+      states: ['dynamodb:PutItem'],
+      tables: { 'user-accounts': ['dynamodb:GetItem'], sources: ['dynamodb:GetItem'] },
+      secrets: CLIENT_CREDENTIAL_KEYS,
+    },
+  },
+  'oauth-callback': {
+    description:
+      'Provider redirect: consumes the state, exchanges the code, seals the tokens as a pending completion',
+    memorySize: 512,
+    timeoutSeconds: 30,
+    route: { method: 'GET', path: '/integrations/oauth/callback/{provider}', authorization: 'public' },
+    reservedConcurrency: 'public-route',
+    // No vault and no records: tokens stay sealed in the pending completion until the user confirms (issue 10).
+    access: {
+      states: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
+      secrets: CLIENT_CREDENTIAL_KEYS,
+    },
+  },
+  'oauth-complete': {
+    description: 'Confirms a pending completion for the user who started it: vault, records, event',
+    memorySize: 256,
+    timeoutSeconds: 10,
+    route: {
+      method: 'POST',
+      path: '/integrations/oauth/{provider}/complete',
+      authorization: 'core-authorizer',
+    },
+    access: {
+      states: ['dynamodb:DeleteItem'],
+      tables: {
+        sources: [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:ConditionCheckItem',
+        ],
+        // GetItem: the status before a reconnect decides whether it restores a needs_reauth connection.
+        'platform-connections': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        activity: ['dynamodb:PutItem'],
+      },
+      vault: [
+        'secretsmanager:CreateSecret',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:DeleteSecret',
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:TagResource',
+        // A reconnect after a disconnect finds its secret scheduled for deletion (vault.replaceTokens).
+        'secretsmanager:RestoreSecret',
+      ],
+      // Revokes the tokens of a refused completion at the provider.
+      secrets: CLIENT_CREDENTIAL_KEYS,
+      publishEvents: true,
+    },
+  },
+  'token-access': {
+    description: 'Hands a valid access token to the jobs service (IAM invoke only), refreshing under a lease',
+    memorySize: 256,
+    // A caller may wait up to 14 s for another worker's refresh lease, then refresh itself (up to 11 s).
+    timeoutSeconds: 30,
+    access: TOKEN_LIFECYCLE,
+  },
+  'connection-refresher': {
+    description: 'Scheduled: refreshes connections whose tokens expire soon or whose refresh tokens idle',
+    memorySize: 512,
+    timeoutSeconds: 300,
+    // One run at a time: a slow run never overlaps the next one on the same connections.
+    reservedConcurrency: 1,
+    access: { ...TOKEN_LIFECYCLE, connectionIndexes: ['byRefreshDue'] },
+  },
+  'connection-disconnect': {
+    description: 'Disconnects a source: revokes at the provider, schedules the token secret for deletion',
+    memorySize: 256,
+    timeoutSeconds: 15,
+    route: {
+      method: 'DELETE',
+      path: '/integrations/connections/{sourceId}',
+      authorization: 'core-authorizer',
+    },
+    access: {
+      tables: {
+        'user-accounts': ['dynamodb:GetItem'],
+        sources: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        'platform-connections': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        activity: ['dynamodb:PutItem'],
+      },
+      vault: ['secretsmanager:GetSecretValue', 'secretsmanager:DeleteSecret'],
+      secrets: CLIENT_CREDENTIAL_KEYS,
+      publishEvents: true,
+    },
+  },
+  webhooks: {
+    description: 'Provider webhooks (uninstall, deauthorization, Shopify compliance), verified by signature',
+    memorySize: 256,
+    timeoutSeconds: 10,
+    route: { method: 'POST', path: '/integrations/webhooks/{provider}', authorization: 'public' },
+    reservedConcurrency: 'public-route',
+    access: {
+      // Delivery ids and their progress, for idempotency (conditional UpdateItem).
+      states: ['dynamodb:UpdateItem'],
+      tables: {
+        // DeleteItem: shop/redact removes the connection record.
+        'platform-connections': ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        sources: ['dynamodb:UpdateItem'],
+        activity: ['dynamodb:PutItem'],
+      },
+      connectionIndexes: ['byExternalAccount'],
+      vault: ['secretsmanager:DeleteSecret'],
+      // Shopify signs with the app's client secret (read as a pair by clientCredentials); Stripe with its
+      // endpoint secret; HighLevel deliveries name the app id, the prefix of our client id.
+      secrets: [
+        'shopify/client_id',
+        'shopify/client_secret',
+        'stripe/webhook_secret',
+        'gohighlevel/client_id',
+      ],
+      publishEvents: true,
+    },
+  },
+} as const satisfies Record<string, HandlerSpec>;
+
+export type HandlerName = keyof typeof HANDLERS;
+export const HANDLER_NAMES = Object.keys(HANDLERS) as HandlerName[];

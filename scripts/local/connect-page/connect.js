@@ -1,0 +1,205 @@
+// The connect page of the local run: start a connection, come back from the provider, confirm it (issue 10).
+'use strict';
+
+const USERS = [
+  { userId: 'dev-alice', accountId: 'acct-alice', name: 'Alice' },
+  { userId: 'dev-mallory', accountId: 'acct-mallory', name: 'Mallory' },
+];
+
+const PROVIDERS = [
+  ['google', 'Google'],
+  ['hubspot', 'HubSpot'],
+  ['gohighlevel', 'GoHighLevel'],
+  ['dropbox', 'Dropbox'],
+  ['box', 'Box'],
+  ['quickbooks', 'QuickBooks'],
+  ['shopify', 'Shopify'],
+  ['keap', 'Keap'],
+  ['stripe', 'Stripe Connect'],
+];
+
+/** What the user reads for each error code the API or the callback redirect can carry. */
+const MESSAGES = {
+  access_denied: 'You declined access at the provider. Nothing was connected.',
+  invalid_state:
+    'This sign-in link was already used or is not valid. Nothing was connected; start the connection again.',
+  missing_state:
+    'The provider came back without the sign-in reference. Nothing was connected; start the connection again.',
+  expired_state: 'The sign-in took too long and expired. Nothing was connected; start the connection again.',
+  provider_mismatch:
+    'This sign-in was started for another provider. Nothing was connected; start again from the right provider.',
+  issuer_mismatch:
+    'The answer did not come from the expected provider and was rejected for your safety. Start again.',
+  invalid_callback:
+    'The provider sent an incomplete answer. Nothing was connected; start the connection again.',
+  invalid_signature:
+    'The store\u2019s answer could not be verified. Nothing was connected; start again from your store.',
+  shop_mismatch: 'The store that answered is not the one you started with. Nothing was connected.',
+  provider_error: 'The provider reported an error and did not grant access. Try again later.',
+  invalid_grant:
+    'The provider rejected the authorization as expired or already used. Nothing was connected; start the connection again.',
+  provider_rejected: 'The provider refused our request. Try again later or contact support.',
+  provider_unavailable: 'The provider is not answering right now. Try again in a few minutes.',
+  invalid_token_response: 'The provider answered in an unexpected way. Try again in a few minutes.',
+  invalid_completion: 'This connection was already confirmed, discarded, or never existed.',
+  expired_completion: 'The confirmation came too late, so nothing was connected. Connect again.',
+  forbidden:
+    'This connection was started by someone else, so it was not added to your account and has been discarded. If you did not start it, someone may have sent you a link to trick you.',
+  unauthorized: 'Sign in first.',
+  credentials_not_configured: 'This provider is not set up yet (no client credentials).',
+  invalid_shop: 'Enter your store as name.myshopify.com.',
+  unknown_provider: 'This provider is not supported.',
+  source_not_found: 'That source does not exist any more.',
+  internal_error: 'Something went wrong on our side. Try again.',
+};
+
+const $ = (id) => document.getElementById(id);
+
+function base64url(text) {
+  const bytes = new TextEncoder().encode(text);
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function currentUser() {
+  const id = localStorage.getItem('listbackup.devUser');
+  return USERS.find((u) => u.userId === id) ?? USERS[0];
+}
+
+function token(user) {
+  return `dev.${base64url(JSON.stringify({ userId: user.userId, accountId: user.accountId }))}`;
+}
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: { authorization: `Bearer ${token(currentUser())}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let data = {};
+  try {
+    data = await response.json();
+  } catch {
+    data = {};
+  }
+  return { status: response.status, data };
+}
+
+function displayName(provider) {
+  return PROVIDERS.find(([id]) => id === provider)?.[1] ?? provider;
+}
+
+function show(status, message, error) {
+  const result = $('result');
+  result.hidden = false;
+  result.dataset.status = status;
+  if (error) result.dataset.error = error;
+  else delete result.dataset.error;
+  result.textContent = message;
+}
+
+function showError(code, fallback) {
+  show('error', MESSAGES[code] ?? fallback ?? MESSAGES.internal_error, code ?? 'internal_error');
+}
+
+async function connect(provider) {
+  const body = { returnPath: '/integrations' };
+  if (provider === 'shopify') body.shop = $('shop').value.trim();
+  show('working', `Starting ${displayName(provider)}\u2026`);
+  const { status, data } = await api('POST', `/integrations/oauth/${provider}/start`, body);
+  if (status !== 200) return showError(data.error, data.message);
+  if ($('link-only').checked) {
+    $('link').hidden = false;
+    $('link').textContent = data.authorizationUrl;
+    return show('working', `Authorization link for ${displayName(provider)} created (not opened).`);
+  }
+  window.location.assign(data.authorizationUrl);
+}
+
+/** Back from the provider: confirm a pending connection as the signed-in user, or explain the error. */
+async function finish() {
+  const params = new URLSearchParams(window.location.search);
+  const status = params.get('status');
+  const provider = params.get('provider') ?? '';
+  if (!status) return;
+  // The completion id is single use: keep it out of history and bookmarks.
+  history.replaceState(null, '', window.location.pathname);
+  if (status === 'error') return showError(params.get('error'));
+  const completion = params.get('completion');
+  if (status !== 'pending' || !completion || !/^[a-z0-9]+$/.test(provider))
+    return showError('invalid_callback');
+  show('working', `Finishing the ${displayName(provider)} connection\u2026`);
+  const { status: code, data } = await api('POST', `/integrations/oauth/${provider}/complete`, {
+    completion,
+  });
+  if (code === 200) {
+    show(
+      data.status,
+      `${displayName(provider)} ${data.status === 'reconnected' ? 'reconnected' : 'connected'} (source ${data.sourceId}).`,
+    );
+  } else {
+    showError(data.error, data.message);
+  }
+}
+
+async function renderSources() {
+  const user = currentUser();
+  $('account').textContent = `${user.name}\u2019s account (${user.accountId})`;
+  const list = $('sources');
+  list.textContent = '';
+  const { status, data } = await api('GET', '/__local/sources');
+  const sources = status === 200 && Array.isArray(data) ? data : [];
+  if (!sources.length) {
+    const li = document.createElement('li');
+    li.textContent = 'No sources yet.';
+    list.append(li);
+  }
+  for (const source of sources) {
+    const li = document.createElement('li');
+    li.dataset.provider = source.provider;
+    li.textContent = `${source.name} \u2014 ${source.status} (${source.sourceId})`;
+    list.append(li);
+  }
+}
+
+function render() {
+  const select = $('user');
+  for (const user of USERS) {
+    const option = document.createElement('option');
+    option.value = user.userId;
+    option.textContent = `${user.name} (${user.accountId})`;
+    select.append(option);
+  }
+  select.value = currentUser().userId;
+  select.addEventListener('change', () => {
+    localStorage.setItem('listbackup.devUser', select.value);
+    void renderSources();
+  });
+  const list = $('providers');
+  for (const [id, name] of PROVIDERS) {
+    const li = document.createElement('li');
+    li.dataset.provider = id;
+    const title = document.createElement('strong');
+    title.textContent = name;
+    li.append(title);
+    if (id === 'shopify') {
+      const shop = document.createElement('input');
+      shop.id = 'shop';
+      shop.value = 'demo-store.myshopify.com';
+      shop.setAttribute('aria-label', 'Shopify store domain');
+      shop.dataset.testid = 'shop';
+      li.append(shop);
+    }
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = `Connect ${name}`;
+    button.dataset.testid = `connect-${id}`;
+    button.addEventListener('click', () => void connect(id));
+    li.append(button);
+    list.append(li);
+  }
+}
+
+render();
+void finish().then(renderSources);

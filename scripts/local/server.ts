@@ -1,0 +1,269 @@
+// The local HTTP front: API Gateway HTTP API (payload v2) in front of the bundled handlers, plus the connect page.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { HANDLERS, type HandlerName, type RouteSpec } from '../../lib/handler-specs';
+import { authorize, type AuthorizerContext } from './authorizer';
+
+export type LambdaHandler = (
+  event: APIGatewayProxyEventV2,
+  context: unknown,
+) => Promise<APIGatewayProxyStructuredResultV2 | string | undefined>;
+
+/** A local-only route (not part of the deployed API), served with the dev authorizer. */
+export type LocalRoute = (caller: AuthorizerContext, url: URL) => Promise<unknown>;
+
+export interface LocalServerOptions {
+  port: number;
+  /** Loaded handler modules by name; routes of handlers not given are not served. */
+  handlers: Partial<Record<HandlerName, LambdaHandler>>;
+  /** Folder with index.html, connect.js, connect.css. */
+  pageDir: string;
+  /** GET routes under /__local/ (e.g. the sources of the signed-in account). */
+  localRoutes?: Record<string, LocalRoute>;
+  /** One line per request: method, path (never the query: callbacks carry codes), status, duration. */
+  log?: (line: string) => void;
+}
+
+export interface LocalServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+interface Route {
+  name: HandlerName;
+  spec: RouteSpec;
+  pattern: RegExp;
+  params: string[];
+}
+
+const TEXT = /^(application\/(json|x-www-form-urlencoded|xml)|text\/)/;
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+};
+const ASSETS: Record<string, string> = { '/connect.js': 'text/javascript', '/connect.css': 'text/css' };
+
+/** The routes of lib/handler-specs.ts (the same table the stack deploys), for the handlers given. */
+function routesOf(handlers: LocalServerOptions['handlers']): Route[] {
+  const routes: Route[] = [];
+  for (const [name, spec] of Object.entries(HANDLERS) as [HandlerName, (typeof HANDLERS)[HandlerName]][]) {
+    if (!('route' in spec) || !spec.route || !handlers[name]) continue;
+    const params: string[] = [];
+    const source = spec.route.path
+      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+      .replace(/\{(\w+)\}/g, (_, p: string) => {
+        params.push(p);
+        return '([^/]+)';
+      });
+    routes.push({ name, spec: spec.route, pattern: new RegExp(`^${source}$`), params });
+  }
+  return routes;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 10 * 1024 * 1024) throw new Error('payload too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The payload v2 event API Gateway would send for this request. */
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  body: Buffer,
+  route: Route,
+  match: RegExpExecArray,
+  caller?: AuthorizerContext,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value === undefined || key === 'cookie') continue;
+    headers[key] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const cookies = req.headers.cookie?.split(/;\s*/).filter(Boolean);
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  const pathParameters = Object.fromEntries(
+    route.params.map((p, i) => [p, decodeURIComponent(match[i + 1])]),
+  );
+  const textual = TEXT.test(headers['content-type'] ?? 'application/json');
+  const routeKey = `${route.spec.method} ${route.spec.path}`;
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    ...(cookies?.length ? { cookies } : {}),
+    headers,
+    ...(url.search ? { queryStringParameters: query } : {}),
+    ...(route.params.length ? { pathParameters } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: url.host,
+      domainPrefix: url.hostname.split('.')[0],
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: new Date(now).toUTCString(),
+      timeEpoch: now,
+      ...(caller ? { authorizer: { lambda: { userId: caller.userId, accountId: caller.accountId } } } : {}),
+    },
+    ...(body.length ? { body: textual ? body.toString('utf8') : body.toString('base64') } : {}),
+    isBase64Encoded: body.length > 0 && !textual,
+  } as APIGatewayProxyEventV2;
+}
+
+function lambdaContext(name: HandlerName, timeoutSeconds: number) {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  return {
+    awsRequestId: randomUUID(),
+    functionName: `local-${name}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-west-2:000000000000:function:local-${name}`,
+    memoryLimitInMB: String(HANDLERS[name].memorySize),
+    logGroupName: `/aws/lambda/local-${name}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+}
+
+function sendResult(
+  res: ServerResponse,
+  result: APIGatewayProxyStructuredResultV2 | string | undefined,
+): void {
+  // HTTP API payload v2: a result without statusCode is a 200 JSON body.
+  if (result === undefined || typeof result === 'string' || result.statusCode === undefined) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(typeof result === 'string' ? result : JSON.stringify(result ?? null));
+    return;
+  }
+  const headers: Record<string, string | string[]> = {};
+  for (const [key, value] of Object.entries(result.headers ?? {})) headers[key.toLowerCase()] = String(value);
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  res.writeHead(result.statusCode, headers);
+  res.end(result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined);
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+/** Starts the front on localhost (127.0.0.1 and, where available, ::1). */
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const routes = routesOf(options.handlers);
+  const log = options.log ?? (() => undefined);
+  const page = (file: string) => readFileSync(join(options.pageDir, file));
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = Date.now();
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    res.on('finish', () =>
+      log(`${req.method} ${url.pathname} -> ${res.statusCode} (${Date.now() - started} ms)`),
+    );
+    try {
+      for (const route of routes) {
+        const match = route.pattern.exec(url.pathname);
+        if (!match) continue;
+        if (route.spec.method !== req.method) continue;
+        let caller: AuthorizerContext | undefined;
+        if (route.spec.authorization === 'core-authorizer') {
+          caller = authorize(req.headers.authorization);
+          // What API Gateway answers when the Lambda authorizer does not authorize the request.
+          if (!caller) return json(res, 401, { message: 'Unauthorized' });
+        }
+        const event = toEvent(req, url, await readBody(req), route, match, caller);
+        const handler = options.handlers[route.name] as LambdaHandler;
+        const spec = HANDLERS[route.name];
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`${route.name} timed out after ${spec.timeoutSeconds} s`)),
+            spec.timeoutSeconds * 1000,
+          );
+        });
+        try {
+          return sendResult(
+            res,
+            await Promise.race([handler(event, lambdaContext(route.name, spec.timeoutSeconds)), timeout]),
+          );
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+      if (routes.some((r) => r.pattern.test(url.pathname))) return json(res, 404, { message: 'Not Found' });
+      const local = /^\/__local\/([a-z-]+)$/.exec(url.pathname);
+      if (local && req.method === 'GET' && options.localRoutes?.[local[1]]) {
+        const caller = authorize(req.headers.authorization);
+        if (!caller) return json(res, 401, { message: 'Unauthorized' });
+        return json(res, 200, await options.localRoutes[local[1]](caller, url));
+      }
+      if (req.method === 'GET' && ASSETS[url.pathname]) {
+        res.writeHead(200, { 'content-type': ASSETS[url.pathname], ...PAGE_HEADERS });
+        return void res.end(page(url.pathname.slice(1)));
+      }
+      // The app: the connect page at / and at the default return path.
+      if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/integrations')) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...PAGE_HEADERS });
+        return void res.end(page('index.html'));
+      }
+      return json(res, 404, { message: 'Not Found' });
+    } catch (error) {
+      process.stderr.write(
+        `local front: ${req.method} ${url.pathname} failed: ${(error as Error).message}\n`,
+      );
+      if (!res.headersSent) json(res, 500, { message: 'Internal Server Error' });
+      else res.end();
+    }
+  };
+
+  const servers: Server[] = [];
+  const listen = (host: string, port: number) =>
+    new Promise<Server>((resolve, reject) => {
+      const server = createServer((req, res) => void handle(req, res));
+      server.once('error', reject);
+      server.listen(port, host, () => resolve(server));
+    });
+  servers.push(await listen('127.0.0.1', options.port));
+  const port = (servers[0].address() as { port: number }).port;
+  try {
+    servers.push(await listen('::1', port));
+  } catch {
+    // No IPv6 loopback here: 127.0.0.1 serves localhost.
+  }
+  return {
+    url: `http://localhost:${port}`,
+    close: async () => {
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
+    },
+  };
+}

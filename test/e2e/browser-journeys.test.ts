@@ -1,0 +1,264 @@
+// Browser end to end in headless Chromium: the connect page of `npm start` (bundled handlers behind the local
+// front), the local authorization server's sign-in and consent pages, and back — happy and error journeys,
+// and the account-linking attack of issue 10 played by two users in two browser profiles.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { randomToken } from '../../lambda/oauth/random';
+import type { SourceItem } from '../../lambda/records/shapes';
+import { redeemCode } from '../support/auth-server';
+import { expireStateItem, itemsOf, startLocalStack, type LocalStack } from '../support/local-stack';
+
+const CHROMIUM = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => existsSync(p));
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ALICE = { userId: 'dev-alice', accountId: 'acct-alice' };
+const MALLORY = { userId: 'dev-mallory', accountId: 'acct-mallory' };
+
+let stack: LocalStack;
+const profiles: string[] = [];
+const contexts: BrowserContext[] = [];
+
+async function browserProfile(): Promise<BrowserContext> {
+  if (!CHROMIUM) throw new Error('Chromium is missing: apt-get install -y chromium (.ci/run does it)');
+  const dir = mkdtempSync(join(tmpdir(), 'lb-chromium-'));
+  profiles.push(dir);
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+  });
+  contexts.push(context);
+  return context;
+}
+
+let alice: BrowserContext;
+let mallory: BrowserContext;
+
+beforeAll(async () => {
+  stack = await startLocalStack();
+  [alice, mallory] = await Promise.all([browserProfile(), browserProfile()]);
+}, 180_000);
+
+afterAll(async () => {
+  try {
+    await Promise.allSettled(contexts.map((c) => c.close()));
+  } finally {
+    await stack?.stop();
+    for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+beforeEach(async () => {
+  // Each journey starts signed out at the provider (no remembered session or consent).
+  await Promise.all([alice.clearCookies(), mallory.clearCookies()]);
+});
+
+async function openConnectPage(
+  context: BrowserContext,
+  user: 'dev-alice' | 'dev-mallory' = 'dev-alice',
+): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${stack.url}/`);
+  await page.getByTestId('user').selectOption(user);
+  return page;
+}
+
+/** Signs in at the local authorization server and answers its consent page. */
+async function consent(page: Page, login: string, decision: 'allow' | 'deny' = 'allow'): Promise<void> {
+  await page.getByTestId('login').fill(login);
+  await page.getByTestId('sign-in').click();
+  await page.getByTestId(decision).click();
+}
+
+async function outcome(page: Page, status: 'connected' | 'error'): Promise<{ text: string; error?: string }> {
+  const result = page.getByTestId('result');
+  try {
+    await result.and(page.locator(`[data-status="${status}"]`)).waitFor({ timeout: 20_000 });
+  } catch (error) {
+    const body =
+      (await page
+        .locator('body')
+        .textContent()
+        .catch(() => '')) ?? '';
+    throw new Error(`no ${status} outcome at ${page.url()}: ${body.replace(/\s+/g, ' ').slice(0, 400)}`, {
+      cause: error,
+    });
+  }
+  return {
+    text: (await result.textContent()) ?? '',
+    error: (await result.getAttribute('data-error')) ?? undefined,
+  };
+}
+
+const sourcesOf = (accountId: string) => itemsOf<SourceItem>('sources', accountId);
+const secretsOf = (accountId: string) =>
+  Object.keys(stack.aws.secrets()).filter((n) => n.startsWith(`sources/${accountId}/`));
+
+describe.each([
+  ['google', 'Google'],
+  ['shopify', 'Shopify'],
+  ['quickbooks', 'QuickBooks'],
+] as const)('%s: the complete journey', (provider, name) => {
+  it('connects in one go: Connect -> sign in and allow at the provider -> connected', async () => {
+    const page = await openConnectPage(alice);
+    const before = (await sourcesOf(ALICE.accountId)).filter((s) => s.provider === provider).length;
+    await page.getByTestId(`connect-${provider}`).click();
+    await page.waitForURL((u) => u.toString().startsWith(stack.auth.issuer));
+    await consent(page, `alice-${provider}`);
+    const { text } = await outcome(page, 'connected');
+    expect(text).toContain(`${name} connected`);
+    // The single-use completion id does not stay in the address bar or history.
+    expect(page.url()).toBe(`${stack.url}/integrations`);
+    const sourceId = /source (src_[\w-]+)/.exec(text)?.[1] as string;
+    const sources = (await sourcesOf(ALICE.accountId)).filter((s) => s.provider === provider);
+    expect(sources).toHaveLength(before + 1);
+    expect(sources.map((s) => s.sourceId)).toContain(sourceId);
+    expect(secretsOf(ALICE.accountId)).toContain(`sources/${ALICE.accountId}/${sourceId}/oauth-tokens`);
+    // The page lists the new source of the signed-in account.
+    await page
+      .getByTestId('sources')
+      .locator(`li[data-provider="${provider}"]`)
+      .first()
+      .waitFor({ timeout: 10_000 });
+    await page.close();
+  }, 60_000);
+});
+
+describe('error journeys: the user sees a clear message', () => {
+  it('denied consent', async () => {
+    const page = await openConnectPage(alice);
+    await page.getByTestId('connect-hubspot').click();
+    await consent(page, 'alice-hubspot', 'deny');
+    const { text, error } = await outcome(page, 'error');
+    expect(error).toBe('access_denied');
+    expect(text).toContain('You declined access at the provider');
+    await page.close();
+  }, 60_000);
+
+  it('invalid state', async () => {
+    const page = await alice.newPage();
+    await page.goto(`${stack.url}/integrations/oauth/callback/google?state=${randomToken(32)}&code=made-up`);
+    const { text, error } = await outcome(page, 'error');
+    expect(error).toBe('invalid_state');
+    expect(text).toContain('already used or is not valid');
+    await page.close();
+  }, 60_000);
+
+  it('expired state', async () => {
+    const started = await fetch(`${stack.url}/integrations/oauth/box/start`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token(ALICE)}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const { authorizationUrl, state } = (await started.json()) as { authorizationUrl: string; state: string };
+    await expireStateItem(state);
+    const page = await alice.newPage();
+    await page.goto(authorizationUrl);
+    await consent(page, 'alice-box');
+    const { text, error } = await outcome(page, 'error');
+    expect(error).toBe('expired_state');
+    expect(text).toContain('took too long');
+    await page.close();
+  }, 60_000);
+
+  it('replayed callback', async () => {
+    const page = await openConnectPage(alice);
+    let callback: string | undefined;
+    page.on('request', (r) => {
+      if (r.url().startsWith(`${stack.url}/integrations/oauth/callback/`)) callback ??= r.url();
+    });
+    await page.getByTestId('connect-dropbox').click();
+    await consent(page, 'alice-dropbox');
+    await outcome(page, 'connected');
+    expect(callback).toBeDefined();
+    await page.goto(callback as string);
+    const { text, error } = await outcome(page, 'error');
+    expect(error).toBe('invalid_state');
+    expect(text).toContain('already used');
+    await page.close();
+  }, 60_000);
+
+  it.each([
+    ['reused (redeemed by someone else first)', 'quickbooks' as const],
+    ['expired before it reached us', 'keap' as const],
+  ])(
+    'authorization code %s: invalid_grant',
+    async (_, provider) => {
+      const page = await openConnectPage(alice);
+      // Between consent and our callback: the provider's redirect is held while the code is spoiled.
+      // (Playwright does not route redirected requests, so the consent form's request is the one held.)
+      await page.route(`${stack.auth.issuer}/interaction/*/confirm`, async (route) => {
+        const confirmed = await route.fetch({ maxRedirects: 0 });
+        const resume = new URL(confirmed.headers().location as string, route.request().url()).toString();
+        const resumed = await page.context().request.get(resume, { maxRedirects: 0 });
+        const location = resumed.headers().location as string;
+        const code = new URL(location).searchParams.get('code') as string;
+        if (provider === 'quickbooks')
+          expect(
+            await redeemCode(
+              stack.auth,
+              provider,
+              code,
+              `${stack.url}/integrations/oauth/callback/${provider}`,
+            ),
+          ).toBe(200);
+        else expect(await stack.auth.expire('codes', provider)).toBeGreaterThanOrEqual(1);
+        await route.fulfill({ status: 303, headers: { location } });
+      });
+      const before = await sourcesOf(ALICE.accountId);
+      await page.getByTestId(`connect-${provider}`).click();
+      await consent(page, `alice-${provider}`);
+      const { text, error } = await outcome(page, 'error');
+      expect(error).toBe('invalid_grant');
+      expect(text).toContain('expired or already used');
+      expect(await sourcesOf(ALICE.accountId)).toHaveLength(before.length);
+      await page.close();
+    },
+    60_000,
+  );
+});
+
+describe('the account-linking attack (issue 10)', () => {
+  it('attacker starts, victim consents in their own browser: refused at confirmation, nothing connected, no token kept', async () => {
+    const [aliceBefore, malloryBefore] = [
+      await sourcesOf(ALICE.accountId),
+      await sourcesOf(MALLORY.accountId),
+    ];
+    const [aliceSecrets, mallorySecrets] = [secretsOf(ALICE.accountId), secretsOf(MALLORY.accountId)];
+    const revokedBefore = (await stack.auth.stats()).revokedGrants.google?.grants ?? 0;
+
+    // Mallory, signed in to her own ListBackup account, creates an authorization link without opening it.
+    const attacker = await openConnectPage(mallory, 'dev-mallory');
+    await attacker.getByTestId('link-only').check();
+    await attacker.getByTestId('connect-google').click();
+    await attacker.getByTestId('link').waitFor();
+    const link = (await attacker.getByTestId('link').textContent()) as string;
+    expect(link.startsWith(stack.auth.issuer)).toBe(true);
+
+    // Alice, signed in to ListBackup as herself, opens the link and consents with her Google account.
+    const victim = await openConnectPage(alice, 'dev-alice');
+    await victim.goto(link);
+    await consent(victim, 'alice-google');
+    const { text, error } = await outcome(victim, 'error');
+    expect(error).toBe('forbidden');
+    expect(text).toContain('started by someone else');
+
+    // Nothing connected to either account, no token kept, and the grant revoked at the provider.
+    expect(await sourcesOf(ALICE.accountId)).toHaveLength(aliceBefore.length);
+    expect(await sourcesOf(MALLORY.accountId)).toHaveLength(malloryBefore.length);
+    expect(secretsOf(ALICE.accountId)).toEqual(aliceSecrets);
+    expect(secretsOf(MALLORY.accountId)).toEqual(mallorySecrets);
+    expect((await stack.auth.stats()).revokedGrants.google?.grants ?? 0).toBe(revokedBefore + 1);
+    await Promise.all([attacker.close(), victim.close()]);
+  }, 90_000);
+});

@@ -1,0 +1,64 @@
+// Stage settings: the shipped stages validate; a missing or malformed setting fails with the stage and key named.
+import { SettingsError, loadSettings } from '../../lib/config';
+import { STAGES } from '../../lib/stages';
+
+const dev = STAGES.dev as Record<string, unknown>;
+
+function without(key: string): Record<string, unknown> {
+  const copy = { ...dev };
+  delete copy[key];
+  return copy;
+}
+
+describe('loadSettings', () => {
+  it.each(['dev', 'staging', 'prod'])('accepts the shipped stage %s and fills defaults', (stage) => {
+    const settings = loadSettings(stage);
+    expect(settings.stage).toBe(stage);
+    expect(settings.region).toBe('us-west-2');
+    expect(settings.secretPrefix).toBe('app/oauth');
+    expect(settings.callbackThrottle.reservedConcurrency).toBeGreaterThan(0);
+  });
+
+  it('names the stage and the key of a missing setting', () => {
+    expect(() => loadSettings('broken', { broken: without('apiUrl') })).toThrow(
+      new SettingsError('stage broken: apiUrl is missing'),
+    );
+    expect(() => loadSettings('broken', { broken: without('httpApiId') })).toThrow(
+      'stage broken: httpApiId is missing',
+    );
+  });
+
+  it('names the stage and the key of a malformed URL', () => {
+    expect(() => loadSettings('broken', { broken: { ...dev, appUrl: 'app.example.com' } })).toThrow(
+      /^stage broken: appUrl must be an absolute URL$/,
+    );
+    expect(() => loadSettings('broken', { broken: { ...dev, apiUrl: 'https://api.example.com/' } })).toThrow(
+      /^stage broken: apiUrl must be http\(s\) without a trailing slash$/,
+    );
+  });
+
+  it('names nested keys and rejects unknown keys', () => {
+    expect(() =>
+      loadSettings('broken', {
+        broken: { ...dev, endpointOverrides: { shopify: { tokenEndpoint: 'nope' } } },
+      }),
+    ).toThrow(/^stage broken: endpointOverrides\.shopify\.tokenEndpoint /);
+    expect(() =>
+      loadSettings('broken', { broken: { ...dev, tokenAccessCallerRoleArns: ['arn:aws:iam::1:user/x'] } }),
+    ).toThrow(/^stage broken: tokenAccessCallerRoleArns\.0 must be IAM role ARNs$/);
+    expect(() => loadSettings('broken', { broken: { ...dev, tablePrefx: 'x' } })).toThrow(
+      /^stage broken: tablePrefx /,
+    );
+  });
+
+  it('rejects an unknown stage, listing the known ones', () => {
+    expect(() => loadSettings('qa')).toThrow(
+      new SettingsError('unknown stage qa: expected one of dev, staging, prod'),
+    );
+    expect(() => loadSettings('constructor')).toThrow(/^unknown stage constructor/);
+  });
+
+  it('asks for a stage when none is given', () => {
+    expect(() => loadSettings(undefined)).toThrow(/no stage given: pass -c stage=<name>/);
+  });
+});

@@ -1,0 +1,9 @@
+// The dev template as a snapshot, asset hashes masked, so a review of an infrastructure change reads the real diff.
+import { maskAssetHashes, synthStage } from './synth';
+
+it('dev template', () => {
+  const template = synthStage('dev').template.toJSON();
+  const masked = maskAssetHashes(template);
+  expect(JSON.stringify(masked)).not.toMatch(/[0-9a-f]{64}/);
+  expect(masked).toMatchSnapshot();
+});

@@ -1,0 +1,458 @@
+// Fine-grained assertions on the synthesized stack: tables, secrets, routes, functions, IAM, permissions, environment.
+import { Match } from 'aws-cdk-lib/assertions';
+import { PROVIDER_IDS } from '../../lambda/providers/registry';
+import { ENV } from '../../lambda/shared/env-names';
+import {
+  asArray,
+  functionId,
+  permissions,
+  renderResource,
+  resources,
+  roleStatements,
+  synthStage,
+} from './synth';
+
+const HANDLERS = [
+  'oauth-start',
+  'oauth-callback',
+  'oauth-complete',
+  'token-access',
+  'connection-refresher',
+  'connection-disconnect',
+  'webhooks',
+] as const;
+type Handler = (typeof HANDLERS)[number];
+
+const SECRET_NAMES = [
+  ...PROVIDER_IDS.flatMap((p) => [`app/oauth/${p}/client_id`, `app/oauth/${p}/client_secret`]),
+  'app/oauth/stripe/webhook_secret',
+];
+
+describe('oauth-states table', () => {
+  const { template } = synthStage('dev');
+
+  it('is keyed by the state, expires by TTL, on demand, encrypted, destroyed with the stack', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        TableName: 'listbackup-dev-oauth-states',
+        KeySchema: [{ AttributeName: 'state', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'state', AttributeType: 'S' }],
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        BillingMode: 'PAY_PER_REQUEST',
+        SSESpecification: { SSEEnabled: true },
+      },
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+    });
+  });
+
+  it('keeps its logical id (a change would replace the table)', () => {
+    expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toEqual(['OAuthStatesTable4CF1BAC9']);
+  });
+
+  it('outputs its name', () => {
+    template.hasOutput('OAuthStatesTableName', { Value: { Ref: 'OAuthStatesTable4CF1BAC9' } });
+  });
+});
+
+describe('client-credential secrets', () => {
+  it('creates the 18 client secrets and the Stripe webhook secret with a placeholder, retained', () => {
+    const { template } = synthStage('dev');
+    expect(SECRET_NAMES).toHaveLength(19);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 19);
+    for (const name of SECRET_NAMES) {
+      const provider = name.split('/')[2];
+      template.hasResource('AWS::SecretsManager::Secret', {
+        Properties: {
+          Name: name,
+          SecretString: `PLACEHOLDER: upload with npm run credentials -- set ${provider} --stage dev`,
+          GenerateSecretString: Match.absent(),
+        },
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    }
+  });
+
+  it('creates no secret when the stage imports them, and still grants read on them by name', () => {
+    const { template } = synthStage('prod');
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const reads = permissions(template, 'oauth-start').filter((p) =>
+      p.startsWith('secretsmanager:GetSecretValue '),
+    );
+    expect(reads).toEqual(
+      SECRET_NAMES.filter((n) => !n.endsWith('webhook_secret'))
+        .map(
+          (n) =>
+            `secretsmanager:GetSecretValue arn:aws:secretsmanager:us-west-2:\${AWS::AccountId}:secret:${n}-??????`,
+        )
+        .sort(),
+    );
+  });
+});
+
+describe('routes on the core HTTP API', () => {
+  const { template } = synthStage('dev');
+  const ROUTES: Record<string, { handler: Handler; auth: 'CUSTOM' | 'NONE' }> = {
+    'POST /integrations/oauth/{provider}/start': { handler: 'oauth-start', auth: 'CUSTOM' },
+    'GET /integrations/oauth/callback/{provider}': { handler: 'oauth-callback', auth: 'NONE' },
+    'POST /integrations/oauth/{provider}/complete': { handler: 'oauth-complete', auth: 'CUSTOM' },
+    'DELETE /integrations/connections/{sourceId}': { handler: 'connection-disconnect', auth: 'CUSTOM' },
+    'POST /integrations/webhooks/{provider}': { handler: 'webhooks', auth: 'NONE' },
+  };
+
+  it('adds exactly these routes to the imported API, nothing else of the API', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(Object.keys(ROUTES).sort());
+    for (const r of routes) expect(r.Properties.ApiId).toBe('devapi0001');
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 0);
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+  });
+
+  it.each(Object.entries(ROUTES))('%s: authorization and integration', (routeKey, { handler, auth }) => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: routeKey,
+      AuthorizationType: auth,
+      AuthorizerId: auth === 'CUSTOM' ? 'c0vpx0' : Match.absent(),
+    });
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration', {
+      Properties: { IntegrationUri: { 'Fn::GetAtt': [functionId(template, handler), 'Arn'] } },
+    });
+    expect(Object.values(integrations)).toHaveLength(1);
+    expect(Object.values(integrations)[0].Properties).toMatchObject({
+      ApiId: 'devapi0001',
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+    });
+  });
+
+  it('leaves the callback and the webhooks as the only unauthenticated routes', () => {
+    const open = Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
+      .filter((r) => r.Properties.AuthorizationType !== 'CUSTOM')
+      .map((r) => r.Properties.RouteKey)
+      .sort();
+    expect(open).toEqual([
+      'GET /integrations/oauth/callback/{provider}',
+      'POST /integrations/webhooks/{provider}',
+    ]);
+  });
+
+  it.each(Object.entries(ROUTES))(
+    '%s: the only API Gateway permission of its function is scoped to the route',
+    (routeKey, { handler }) => {
+      const path = routeKey.split(' ')[1];
+      const perms = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+        (p) => p.Properties.FunctionName['Fn::GetAtt'][0] === functionId(template, handler),
+      );
+      expect(perms).toHaveLength(1);
+      expect(perms[0].Properties.Principal).toBe('apigateway.amazonaws.com');
+      expect(renderResource(template, perms[0].Properties.SourceArn)).toBe(
+        `arn:aws:execute-api:us-west-2:\${AWS::AccountId}:devapi0001/*/*${path}`,
+      );
+    },
+  );
+
+  it('outputs each route URL', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const urls = Object.values(outputs)
+      .map((o) => o.Value)
+      .filter((v): v is string => typeof v === 'string');
+    expect(urls.sort()).toEqual(
+      Object.keys(ROUTES)
+        .map((k) => `https://api.dev.listbackup.ai${k.split(' ')[1]}`)
+        .sort(),
+    );
+  });
+});
+
+describe('functions', () => {
+  const { template } = synthStage('dev');
+  const SIZES: Record<Handler, { memory: number; timeout: number; reserved?: number }> = {
+    'oauth-start': { memory: 256, timeout: 10 },
+    'oauth-callback': { memory: 512, timeout: 30, reserved: 20 },
+    'oauth-complete': { memory: 256, timeout: 10 },
+    'token-access': { memory: 256, timeout: 30 },
+    'connection-refresher': { memory: 512, timeout: 300, reserved: 1 },
+    'connection-disconnect': { memory: 256, timeout: 15 },
+    webhooks: { memory: 256, timeout: 10, reserved: 20 },
+  };
+
+  it('has exactly the seven handlers', () => {
+    template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length);
+  });
+
+  it.each(HANDLERS)('%s: runtime, architecture, memory, timeout, concurrency, logs', (handler) => {
+    const fn = resources(template)[functionId(template, handler)].Properties!;
+    const size = SIZES[handler];
+    expect(fn).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: size.memory,
+      Timeout: size.timeout,
+      LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO' },
+    });
+    expect(fn.ReservedConcurrentExecutions).toBe(size.reserved);
+    // Its own log group, with the stage's retention.
+    const logGroupId = (fn.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    expect(resources(template)[logGroupId]).toMatchObject({
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { RetentionInDays: 14 },
+    });
+  });
+
+  it('takes the public routes’ reserved concurrency from the stage settings', () => {
+    const { template: test } = synthStage('test');
+    for (const handler of ['oauth-callback', 'webhooks']) {
+      expect(resources(test)[functionId(test, handler)].Properties!.ReservedConcurrentExecutions).toBe(7);
+    }
+  });
+
+  it('runs the refresher on the stage’s schedule, without retries', () => {
+    for (const [stage, minutes] of [
+      ['dev', 10],
+      ['test', 15],
+    ] as const) {
+      const { template: t } = synthStage(stage);
+      t.resourceCountIs('AWS::Events::Rule', 1);
+      t.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: `rate(${minutes} minutes)`,
+        State: 'ENABLED',
+        Targets: [
+          {
+            Arn: { 'Fn::GetAtt': [functionId(t, 'connection-refresher'), 'Arn'] },
+            RetryPolicy: { MaximumRetryAttempts: 0 },
+          },
+        ],
+      });
+    }
+    const perms = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (p) => p.Properties.FunctionName['Fn::GetAtt'][0] === functionId(template, 'connection-refresher'),
+    );
+    expect(perms).toHaveLength(1);
+    expect(perms[0].Properties).toMatchObject({
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [expect.stringMatching(/^RefreshScheduleRule/), 'Arn'] },
+    });
+  });
+});
+
+describe('token-access invocation', () => {
+  function invokePermissions(stage: string) {
+    const { template } = synthStage(stage);
+    const id = functionId(template, 'token-access');
+    return Object.values(template.findResources('AWS::Lambda::Permission'))
+      .filter((p) => JSON.stringify(p.Properties.FunctionName).includes(id))
+      .map((p) => p.Properties);
+  }
+
+  it('lets only the configured caller roles invoke it', () => {
+    expect(invokePermissions('test')).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [expect.stringMatching(/^HandlersTokenAccess/), 'Arn'] },
+        Principal: 'arn:aws:iam::123456789012:role/jobs-runner',
+      },
+    ]);
+  });
+
+  it('has no invoke permission when no caller is configured, and no route', () => {
+    expect(invokePermissions('dev')).toEqual([]);
+  });
+
+  it('outputs its ARN', () => {
+    const { template } = synthStage('dev');
+    template.hasOutput('TokenAccessFunctionArn', {
+      Value: { 'Fn::GetAtt': [functionId(template, 'token-access'), 'Arn'] },
+    });
+  });
+});
+
+describe('environment', () => {
+  it.each(HANDLERS)('%s: names, prefixes and URLs of the stage, never a secret value', (handler) => {
+    const { template } = synthStage('dev');
+    const env = (
+      resources(template)[functionId(template, handler)].Properties!.Environment as {
+        Variables: Record<string, string>;
+      }
+    ).Variables;
+    expect(env).toEqual({
+      [ENV.stage]: 'dev',
+      [ENV.tablePrefix]: 'listbackup-dev',
+      [ENV.eventBusName]: 'listbackup-dev-events',
+      [ENV.apiUrl]: 'https://api.dev.listbackup.ai',
+      [ENV.appUrl]: 'https://app.dev.listbackup.ai',
+      [ENV.secretPrefix]: 'app/oauth',
+      [ENV.endpointOverrides]: '{}',
+      [ENV.credentialsMaxAge]: '300',
+      [ENV.webhookPublicKeys]: '{}',
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'listbackup-integrations',
+      LOG_LEVEL: 'INFO',
+    });
+    const secretValues = Object.values(template.findResources('AWS::SecretsManager::Secret')).map(
+      (s) => s.Properties.SecretString,
+    );
+    for (const value of Object.values(env)) {
+      expect(typeof value).toBe('string');
+      expect(secretValues).not.toContain(value);
+      expect(value).not.toMatch(/PLACEHOLDER|PRIVATE KEY/);
+    }
+  });
+
+  it('carries the HighLevel webhook public key and endpoint overrides as JSON', () => {
+    const { template, settings } = synthStage('test');
+    const env = (
+      resources(template)[functionId(template, 'webhooks')].Properties!.Environment as {
+        Variables: Record<string, string>;
+      }
+    ).Variables;
+    expect(JSON.parse(env[ENV.webhookPublicKeys])).toEqual({
+      gohighlevel: settings.highLevelWebhookPublicKey,
+    });
+    expect(JSON.parse(env[ENV.endpointOverrides])).toEqual(settings.endpointOverrides);
+  });
+});
+
+describe('IAM', () => {
+  const { template } = synthStage('dev');
+  const table = (name: string) =>
+    `arn:aws:dynamodb:us-west-2:\${AWS::AccountId}:table/listbackup-dev-${name}`;
+  const STATES = 'table:listbackup-dev-oauth-states';
+  const VAULT = 'arn:aws:secretsmanager:us-west-2:${AWS::AccountId}:secret:sources/*';
+  const BUS = 'arn:aws:events:us-west-2:${AWS::AccountId}:event-bus/listbackup-dev-events';
+  const CREDENTIALS = SECRET_NAMES.filter((n) => !n.endsWith('webhook_secret')).map((n) => `secret:${n}`);
+  const allow = (actions: string[], on: string[]) => actions.flatMap((a) => on.map((r) => `${a} ${r}`));
+  const readSecrets = (names: string[]) =>
+    allow(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], names);
+  const logs = (handler: Handler) => {
+    const fn = resources(template)[functionId(template, handler)].Properties!;
+    const logGroup = (fn.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    return allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [`logs:${logGroup}`]);
+  };
+  const tokenLifecycle = [
+    ...allow(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'], [STATES]),
+    ...allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table('sources'), table('platform-connections')]),
+    ...allow(['dynamodb:PutItem'], [table('activity')]),
+    ...allow(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], [VAULT]),
+    ...readSecrets(CREDENTIALS),
+    `events:PutEvents ${BUS}`,
+  ];
+
+  const EXPECTED: Record<Handler, string[]> = {
+    'oauth-start': [
+      ...allow(['dynamodb:PutItem'], [STATES]),
+      ...allow(['dynamodb:GetItem'], [table('user-accounts'), table('sources')]),
+      ...readSecrets(CREDENTIALS),
+    ],
+    'oauth-callback': [
+      ...allow(['dynamodb:DeleteItem', 'dynamodb:PutItem'], [STATES]),
+      ...readSecrets(CREDENTIALS),
+    ],
+    'oauth-complete': [
+      ...allow(['dynamodb:DeleteItem'], [STATES]),
+      ...allow(
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+        [table('sources')],
+      ),
+      ...allow(
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        [table('platform-connections')],
+      ),
+      ...allow(['dynamodb:PutItem'], [table('activity')]),
+      ...allow(
+        [
+          'secretsmanager:CreateSecret',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:DeleteSecret',
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:TagResource',
+          'secretsmanager:RestoreSecret',
+        ],
+        [VAULT],
+      ),
+      ...readSecrets(CREDENTIALS),
+      `events:PutEvents ${BUS}`,
+    ],
+    'token-access': tokenLifecycle,
+    'connection-refresher': [
+      ...tokenLifecycle,
+      `dynamodb:Query ${table('platform-connections')}/index/byRefreshDue`,
+    ],
+    'connection-disconnect': [
+      ...allow(['dynamodb:GetItem'], [table('user-accounts')]),
+      ...allow(
+        ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        [table('sources'), table('platform-connections')],
+      ),
+      ...allow(['dynamodb:PutItem'], [table('activity')]),
+      ...allow(['secretsmanager:GetSecretValue', 'secretsmanager:DeleteSecret'], [VAULT]),
+      ...readSecrets(CREDENTIALS),
+      `events:PutEvents ${BUS}`,
+    ],
+    webhooks: [
+      ...allow(['dynamodb:UpdateItem'], [STATES]),
+      ...allow(['dynamodb:PutItem'], [table('activity')]),
+      `dynamodb:Query ${table('platform-connections')}/index/byExternalAccount`,
+      ...allow(['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [table('platform-connections')]),
+      ...allow(['dynamodb:UpdateItem'], [table('sources')]),
+      ...allow(['secretsmanager:DeleteSecret'], [VAULT]),
+      ...readSecrets([
+        'secret:app/oauth/shopify/client_id',
+        'secret:app/oauth/shopify/client_secret',
+        'secret:app/oauth/stripe/webhook_secret',
+        'secret:app/oauth/gohighlevel/client_id',
+      ]),
+      `events:PutEvents ${BUS}`,
+    ],
+  };
+
+  it.each(HANDLERS)(
+    '%s: exactly the listed actions on the listed resources, through its own role',
+    (handler) => {
+      expect(permissions(template, handler)).toEqual([...logs(handler), ...EXPECTED[handler]].sort());
+    },
+  );
+
+  it('uses no managed policy anywhere (log permissions are scoped to each function’s own log group)', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+    template.resourceCountIs('AWS::IAM::Role', HANDLERS.length);
+  });
+
+  it('has no wildcard action and no account-wide resource for DynamoDB, Secrets Manager, logs or events', () => {
+    for (const handler of HANDLERS) {
+      for (const s of roleStatements(template, handler)) {
+        for (const action of asArray(s.Action)) expect(action).not.toMatch(/\*/);
+        for (const resource of asArray(s.Resource).map((r) => renderResource(template, r))) {
+          expect(resource).not.toBe('*');
+          // The only wildcard is the token vault's sources/ prefix (index ARNs name their index).
+          if (resource.includes('*')) expect(resource).toBe(VAULT);
+        }
+      }
+    }
+  });
+
+  it('lets no function touch token secrets or records that it does not need: the callback holds none', () => {
+    const withVault = HANDLERS.filter((h) => permissions(template, h).some((p) => p.endsWith(` ${VAULT}`)));
+    expect(withVault).toEqual([
+      'oauth-complete',
+      'token-access',
+      'connection-refresher',
+      'connection-disconnect',
+      'webhooks',
+    ]);
+    expect(
+      permissions(template, 'oauth-callback').filter(
+        (p) => !p.includes(STATES) && !p.includes('secret:app/oauth/') && !p.startsWith('logs:'),
+      ),
+    ).toEqual([]);
+    const creators = HANDLERS.filter((h) =>
+      permissions(template, h).includes(`secretsmanager:CreateSecret ${VAULT}`),
+    );
+    expect(creators).toEqual(['oauth-complete']);
+  });
+});

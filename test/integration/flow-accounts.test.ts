@@ -1,0 +1,128 @@
+// Token storage through the vault, reconnects, and accounts kept apart (one user in two accounts; non-members refused).
+import type { TokenDocument } from '../../lambda/oauth/token-document';
+import type { ActivityItem, ConnectionItem, SourceItem } from '../../lambda/records/shapes';
+import {
+  getItem,
+  itemsOf,
+  seedMember,
+  startFlowHarness,
+  uniqueId,
+  type FlowHarness,
+} from '../support/local-stack';
+
+let h: FlowHarness;
+let readTokens: (name: string) => Promise<TokenDocument | undefined>;
+
+beforeAll(async () => {
+  h = await startFlowHarness();
+  ({ readTokens } = await import('../../lambda/store/vault'));
+}, 60_000);
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+describe('the token vault', () => {
+  it('stores the exchanged tokens under the source and reads them back as a token document', async () => {
+    const caller = { userId: uniqueId('user'), accountId: uniqueId('acct') };
+    await seedMember(caller.userId, caller.accountId);
+    const { sourceId } = await h.connect('box', caller);
+    const document = await readTokens(`sources/${caller.accountId}/${sourceId}/oauth-tokens`);
+    expect(document).toMatchObject({
+      version: 1,
+      provider: 'box',
+      accessToken: expect.any(String),
+      refreshToken: expect.any(String),
+    });
+    // The stored access token is real: the authorization server issued it to this client.
+    expect(Date.parse(document!.expiresAt as string)).toBeGreaterThan(Date.now());
+    expect(await readTokens(`sources/${caller.accountId}/src_missing/oauth-tokens`)).toBeUndefined();
+  });
+});
+
+describe('reconnect', () => {
+  it('updates the same source, connection and secret instead of creating new ones', async () => {
+    const caller = { userId: uniqueId('user'), accountId: uniqueId('acct') };
+    await seedMember(caller.userId, caller.accountId);
+    const first = await h.connect('quickbooks', caller, { login: 'books-owner' });
+    const secretName = `sources/${caller.accountId}/${first.sourceId}/oauth-tokens`;
+    const firstDocument = await readTokens(secretName);
+
+    const second = await h.connect('quickbooks', caller, { login: 'books-owner', sourceId: first.sourceId });
+    expect(second).toEqual({ status: 'reconnected', provider: 'quickbooks', sourceId: first.sourceId });
+
+    expect(await itemsOf<SourceItem>('sources', caller.accountId)).toHaveLength(1);
+    const connection = await getItem<ConnectionItem>('platform-connections', {
+      accountId: caller.accountId,
+      sourceId: first.sourceId,
+    });
+    expect(connection).toMatchObject({ status: 'active', externalAccount: firstDocument?.externalAccount });
+    const secret = h.aws.secrets()[secretName];
+    expect(secret.versions.filter((v) => v.value)).toHaveLength(2);
+    const current = await readTokens(secretName);
+    expect(current?.accessToken).not.toBe(firstDocument?.accessToken);
+    const types = (await itemsOf<ActivityItem>('activity', caller.accountId)).map((a) => a.type).sort();
+    expect(types).toEqual(['integration.connected', 'integration.reconnected']);
+  });
+
+  it('refuses to reconnect a source of another provider or another account', async () => {
+    const caller = { userId: uniqueId('user'), accountId: uniqueId('acct') };
+    await seedMember(caller.userId, caller.accountId);
+    const { sourceId } = await h.connect('hubspot', caller);
+    const wrongProvider = await h.startFlow('box', caller, { sourceId });
+    expect(wrongProvider.statusCode).toBe(404);
+    expect(JSON.parse(wrongProvider.body as string).error).toBe('source_not_found');
+
+    const stranger = { userId: uniqueId('user'), accountId: uniqueId('acct') };
+    await seedMember(stranger.userId, stranger.accountId);
+    const otherAccount = await h.startFlow('hubspot', stranger, { sourceId });
+    expect(otherAccount.statusCode).toBe(404);
+  });
+});
+
+describe('multi-account', () => {
+  it('keeps one user connections in two accounts apart', async () => {
+    const userId = uniqueId('user');
+    const [accountA, accountB] = [uniqueId('acct'), uniqueId('acct')];
+    await seedMember(userId, accountA, accountB);
+    const caller = { userId, accountId: accountA };
+
+    const inA = await h.connect('google', caller);
+    const inB = await h.connect('dropbox', caller, { accountId: accountB });
+
+    const sourcesA = await itemsOf<SourceItem>('sources', accountA);
+    const sourcesB = await itemsOf<SourceItem>('sources', accountB);
+    expect(sourcesA.map((s) => [s.sourceId, s.provider])).toEqual([[inA.sourceId, 'google']]);
+    expect(sourcesB.map((s) => [s.sourceId, s.provider])).toEqual([[inB.sourceId, 'dropbox']]);
+    expect(sourcesB[0].tokenSecretName).toBe(`sources/${accountB}/${inB.sourceId}/oauth-tokens`);
+    expect((await itemsOf<ActivityItem>('activity', accountA)).map((a) => a.provider)).toEqual(['google']);
+    expect((await itemsOf<ActivityItem>('activity', accountB)).map((a) => a.provider)).toEqual(['dropbox']);
+  });
+
+  it('refuses a user who is not a member of the account (403), storing nothing', async () => {
+    const caller = { userId: uniqueId('user'), accountId: uniqueId('acct') };
+    await seedMember(caller.userId, caller.accountId);
+    const foreign = uniqueId('acct');
+    const before = await h.auth.stats();
+    const started = await h.startFlow('google', caller, { accountId: foreign });
+    expect(started.statusCode).toBe(403);
+    expect(JSON.parse(started.body as string).error).toBe('forbidden');
+    expect(await itemsOf('sources', foreign)).toEqual([]);
+    expect((await h.auth.stats()).authorizations.google).toEqual(before.authorizations.google);
+  });
+
+  it('refuses a membership that is no longer active', async () => {
+    const caller = { userId: uniqueId('user'), accountId: uniqueId('acct') };
+    const suspended = uniqueId('acct');
+    const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const { toItem } = await import('../../lambda/store/item');
+    const { db, table } = await import('../support/local-stack');
+    await db().send(
+      new PutItemCommand({
+        TableName: table('user-accounts'),
+        Item: toItem({ userId: caller.userId, accountId: suspended, status: 'suspended' }),
+      }),
+    );
+    expect((await h.startFlow('box', caller, { accountId: suspended })).statusCode).toBe(403);
+  });
+});
