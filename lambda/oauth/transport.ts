@@ -1,4 +1,8 @@
 // Sends a provider request with a timeout and a cap on the answer's size; never logs bodies.
+// node:http(s) rather than fetch: the SDK has loaded them already, while the first fetch() loads undici, which
+// cost the callback's cold start about as much as starting Node itself (issue 9, docs/performance.md).
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { ProviderRequest } from './http-request';
 import type { ProviderResponse } from './token-response';
 
@@ -12,48 +16,80 @@ export class TransportError extends Error {
   }
 }
 
-async function readCapped(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      throw new TransportError(`provider answer larger than ${MAX_BODY_BYTES} bytes`);
+function headersOf(request: ProviderRequest): Record<string, string> {
+  const headers: Record<string, string> = {
+    // Plain answers only: nothing to decompress, nothing a compression bomb could inflate.
+    'accept-encoding': 'identity',
+    'user-agent': 'listbackup-integrations',
+    ...request.headers,
+  };
+  if (request.body !== undefined) {
+    headers['content-length'] = String(Buffer.byteLength(request.body));
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+      headers['content-type'] = 'text/plain;charset=UTF-8';
     }
-    chunks.push(value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return headers;
 }
 
 /**
- * Sends the request; resolves with status, content type and body text.
+ * Sends the request (redirects are answers, not followed); resolves with status, content type and body text.
  * @throws TransportError on timeout, network failure or an oversized answer.
  */
-export async function send(request: ProviderRequest, timeoutMs: number): Promise<ProviderResponse> {
+export function send(request: ProviderRequest, timeoutMs: number): Promise<ProviderResponse> {
   const signal = AbortSignal.timeout(timeoutMs);
-  try {
-    const response = await fetch(request.url, {
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      redirect: 'manual',
-      signal,
-    });
-    const body = await readCapped(response);
-    return { status: response.status, contentType: response.headers.get('content-type') ?? '', body };
-  } catch (error) {
-    if (error instanceof TransportError) throw error;
-    const name = (error as { name?: string }).name;
-    throw new TransportError(
-      name === 'TimeoutError' ? `provider did not answer within ${timeoutMs} ms` : 'provider unreachable',
-      {
-        cause: error,
+  return new Promise<ProviderResponse>((resolve, reject) => {
+    let settled = false;
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      if (error instanceof TransportError) return reject(error);
+      reject(
+        new TransportError(
+          signal.aborted ? `provider did not answer within ${timeoutMs} ms` : 'provider unreachable',
+          { cause: error },
+        ),
+      );
+    };
+    let url: URL;
+    try {
+      url = new URL(request.url);
+      if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw new Error(`unsupported ${url.protocol}`);
+    } catch (error) {
+      return fail(error);
+    }
+    const client = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const outgoing = client(
+      url,
+      { method: request.method, headers: headersOf(request), signal },
+      (answer: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        answer.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) {
+            fail(new TransportError(`provider answer larger than ${MAX_BODY_BYTES} bytes`));
+            outgoing.destroy();
+            return;
+          }
+          chunks.push(chunk);
+        });
+        answer.on('error', fail);
+        answer.on('aborted', () => fail(new Error('answer aborted')));
+        answer.on('end', () => {
+          if (settled) return;
+          settled = true;
+          const type = answer.headers['content-type'];
+          resolve({
+            status: answer.statusCode ?? 0,
+            contentType: Array.isArray(type) ? type.join(', ') : (type ?? ''),
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
+        });
       },
     );
-  }
+    outgoing.on('error', fail);
+    outgoing.end(request.body);
+  });
 }
