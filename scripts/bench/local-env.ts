@@ -77,7 +77,6 @@ export async function startLocalEnv(dir: string): Promise<LocalEnv> {
         [BENCH_PROVIDER]: { tokenEndpoint: `${token.url}/token`, revocationEndpoint: `${token.url}/revoke` },
       }),
       // As lib/handler-function.ts sets them on every function.
-      NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'listbackup-integrations',
       LOG_LEVEL: 'INFO',
       AWS_ENDPOINT_URL_DYNAMODB: countDynamo ? proxy.endpoint : dynamo.endpoint,

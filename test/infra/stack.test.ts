@@ -288,7 +288,6 @@ describe('environment', () => {
       [ENV.endpointOverrides]: '{}',
       [ENV.credentialsMaxAge]: '300',
       [ENV.webhookPublicKeys]: '{}',
-      NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'listbackup-integrations',
       LOG_LEVEL: 'INFO',
     });
