@@ -30,5 +30,8 @@ export function buildAuthorizationUrl(provider: ProviderEntry, request: Authoriz
     params.set('code_challenge_method', 'S256');
   }
   for (const [key, value] of Object.entries(provider.authorizationParams)) params.set(key, value);
+  // URLSearchParams writes a space as `+`; RFC 3986 `%20` is what every provider decodes (HubSpot documents it).
+  // A literal `+` is already `%2B` here, so every `+` left is a space.
+  url.search = url.search.replace(/\+/g, '%20');
   return url.toString();
 }

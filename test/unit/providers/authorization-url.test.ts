@@ -152,8 +152,9 @@ describe('authorization URL encoding and quirks', () => {
     expect(build('google').searchParams.get('code_challenge')).toBe(challengeOf(VERIFIER));
   });
 
-  it('form-encodes space-separated scopes and Shopify commas in the raw query', () => {
-    expect(build('hubspot').search).toContain('&scope=oauth+crm.export&');
+  it('percent-encodes spaces in scopes (%20, as HubSpot documents) and Shopify commas in the raw query', () => {
+    expect(build('hubspot').search).toContain('&scope=oauth%20crm.export&');
+    expect(build('google').search).not.toContain('+');
     expect(build('shopify').search).toContain(
       '&scope=read_products%2Cread_orders%2Cread_customers%2Cread_inventory&',
     );
