@@ -73,6 +73,27 @@ function lostRace(error: unknown): boolean {
   return !reasons || reasons.some((r) => r.Code === 'ConditionalCheckFailed');
 }
 
+/** Updates a connection only while it is still `active`; false when another writer changed it first. */
+async function updateWhileActive(
+  tableName: string,
+  connection: ConnectionRecord,
+  sets: Record<string, unknown>,
+): Promise<boolean> {
+  try {
+    await dynamo.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: key(connection.accountId, connection.sourceId),
+        ...update(sets, { status: 'active', equal: true }),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (lostRace(error)) return false;
+    throw error;
+  }
+}
+
 export async function getConnection(
   tableName: string,
   accountId: string,
@@ -110,19 +131,7 @@ export async function markRefreshed(
     updatedAt: at,
   };
   for (const field of REFRESH_BOOKKEEPING) sets[field] = undefined;
-  try {
-    await dynamo.send(
-      new UpdateItemCommand({
-        TableName: tableName,
-        Key: key(connection.accountId, connection.sourceId),
-        ...update(sets, { status: 'active', equal: true }),
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (lostRace(error)) return false;
-    throw error;
-  }
+  return updateWhileActive(tableName, connection, sets);
 }
 
 export interface FailureFields {
@@ -149,19 +158,7 @@ export async function recordRefreshFailure(
     updatedAt: new Date(now).toISOString(),
   };
   if (connection.refreshPartition && fields.refreshDueAt) sets.refreshDueAt = fields.refreshDueAt;
-  try {
-    await dynamo.send(
-      new UpdateItemCommand({
-        TableName: tableName,
-        Key: key(connection.accountId, connection.sourceId),
-        ...update(sets, { status: 'active', equal: true }),
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (lostRace(error)) return false;
-    throw error;
-  }
+  return updateWhileActive(tableName, connection, sets);
 }
 
 /** Moves a connection the refresher cannot act on now (client credentials missing) later in the index. */
@@ -170,17 +167,7 @@ export async function postponeRefresh(
   connection: ConnectionRecord,
   dueAt: string,
 ): Promise<void> {
-  try {
-    await dynamo.send(
-      new UpdateItemCommand({
-        TableName: tableName,
-        Key: key(connection.accountId, connection.sourceId),
-        ...update({ refreshDueAt: dueAt }, { status: 'active', equal: true }),
-      }),
-    );
-  } catch (error) {
-    if (!lostRace(error)) throw error;
-  }
+  await updateWhileActive(tableName, connection, { refreshDueAt: dueAt });
 }
 
 /** Takes a connection out of the refresh index (not refreshable: no refresh token, or not active). */
