@@ -6,7 +6,7 @@ import { completionKey, unseal } from '../oauth/seal';
 import type { TokenDocument } from '../oauth/token-document';
 import { PROVIDER_IDS, isProviderId, resolveProvider } from '../providers/registry';
 import type { ProviderEntry } from '../providers/types';
-import { activity, connectionItem, newSourceId, sourceItem } from '../records/shapes';
+import { activity, connectionItem, newSourceId, sourceItem, type ConnectionItem } from '../records/shapes';
 import { clientCredentials } from '../store/client-credentials';
 import { consumeCompletion, type CompletionRecord } from '../store/completions';
 import { DETAIL_TYPES, publish } from '../store/events';
@@ -92,33 +92,50 @@ async function refuse(
   throw new ServiceError('forbidden', 'this connection was started by someone else; it has been discarded');
 }
 
-async function confirm(event: HttpEvent): Promise<HttpResult> {
+/** Who is confirming, for what: the parsed request. */
+interface Confirmation {
+  provider: ProviderEntry;
+  caller: Caller;
+  completion: string;
+  accountId: string;
+}
+
+function parse(event: HttpEvent): Confirmation {
   const providerId = event?.pathParameters?.provider;
   if (!isProviderId(providerId))
     throw new ServiceError('unknown_provider', `unknown provider; supported: ${PROVIDER_IDS.join(', ')}`);
-  const provider = resolveProvider(providerId, env.endpointOverrides);
   const caller = callerOf(event);
   const parsed = v.safeParse(CompleteBody, jsonBody(event));
   if (!parsed.success)
     throw new ServiceError('invalid_body', 'body must be { "completion": "<id from the redirect>" }');
-  const { completion } = parsed.output;
-  const accountId = parsed.output.accountId ?? caller.accountId;
+  return {
+    provider: resolveProvider(providerId, env.endpointOverrides),
+    caller,
+    completion: parsed.output.completion,
+    accountId: parsed.output.accountId ?? caller.accountId,
+  };
+}
 
-  const record = await consumeCompletion(statesTable, completionKey(completion));
+/**
+ * Consumes the completion (single use) and opens its sealed tokens for the user and account that
+ * started the flow; an expired one is revoked and refused, anyone else's attempt is refused (403).
+ */
+async function open(c: Confirmation): Promise<{ record: CompletionRecord; document: TokenDocument }> {
+  const record = await consumeCompletion(statesTable, completionKey(c.completion));
   if (!record)
     throw new ServiceError(
       'invalid_completion',
       'this connection was already confirmed, discarded or never existed',
     );
-  const now = Date.now();
   let document: TokenDocument | undefined;
   try {
-    document = JSON.parse(unseal(record.sealed, completion, completionBinding(record))) as TokenDocument;
+    document = JSON.parse(unseal(record.sealed, c.completion, completionBinding(record))) as TokenDocument;
   } catch {
     document = undefined;
   }
-  if (record.expiresAt < now) {
-    const revocation = await discard(resolveProvider(record.provider, env.endpointOverrides), document);
+  const startedWith = resolveProvider(record.provider, env.endpointOverrides);
+  if (record.expiresAt < Date.now()) {
+    const revocation = await discard(startedWith, document);
     logger.info('expired completion discarded', {
       provider: record.provider,
       accountId: record.accountId,
@@ -127,96 +144,115 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
     throw new ServiceError('expired_completion', 'the confirmation came too late; connect again');
   }
   const sameAccount =
-    accountId === record.accountId &&
-    (accountId === caller.accountId || (await isMember(userAccountsTable, caller.userId, accountId)));
-  if (record.provider !== provider.id || record.userId !== caller.userId || !sameAccount || !document) {
-    return refuse(resolveProvider(record.provider, env.endpointOverrides), record, document, caller);
+    c.accountId === record.accountId &&
+    (c.accountId === c.caller.accountId || (await isMember(userAccountsTable, c.caller.userId, c.accountId)));
+  if (record.provider !== c.provider.id || record.userId !== c.caller.userId || !sameAccount || !document) {
+    return refuse(startedWith, record, document, c.caller);
   }
+  return { record, document };
+}
 
-  const reconnect = record.sourceId !== undefined;
-  const sourceId = record.sourceId ?? newSourceId();
-  const secretName = tokenSecretName(record.accountId, sourceId);
-  const at = new Date(now).toISOString();
-  const connection = connectionItem(
-    provider,
-    { accountId: record.accountId, sourceId, connectedBy: caller.userId, createdAt: at },
-    document,
-    secretName,
-    now,
-  );
-  const ids = { accountId: record.accountId, userId: caller.userId, provider: provider.id, sourceId };
+/** What one confirmed connection writes: where the tokens go and the records that point at them. */
+interface Connect {
+  provider: ProviderEntry;
+  userId: string;
+  accountId: string;
+  sourceId: string;
+  secretName: string;
+  document: TokenDocument;
+  connection: ConnectionItem;
+  now: number;
+  ids: Record<string, string>;
+}
 
-  // The status before a reconnect decides whether it restores a needs_reauth connection (issue 7).
-  const previous = reconnect
-    ? await getConnection(tables.connections, record.accountId, sourceId)
-    : undefined;
-  if (reconnect) {
-    await replaceTokens(secretName, document);
-    try {
-      await writeReconnection(
-        tables,
+/** A new source: secret created, then the records; the secret is deleted again if the records fail. */
+async function storeNew(x: Connect): Promise<void> {
+  await createTokens(x.secretName, x.document);
+  try {
+    await writeNewConnection(
+      tables,
+      sourceItem(x.provider, x.accountId, x.sourceId, x.userId, x.document, x.secretName, x.now),
+      x.connection,
+      activity(
+        x.accountId,
+        'integration.connected',
+        x.provider.id,
+        `${x.provider.displayName} connected`,
+        x.now,
         {
-          accountId: record.accountId,
-          sourceId,
-          provider: provider.id,
-          externalAccount: document.externalAccount,
-          updatedAt: at,
+          sourceId: x.sourceId,
+          userId: x.userId,
         },
-        connection,
-        activity(
-          record.accountId,
-          'integration.reconnected',
-          provider.id,
-          `${provider.displayName} reconnected`,
-          now,
-          { sourceId, userId: caller.userId },
-        ),
-      );
-    } catch (error) {
-      logger.error('reconnect records not written; new tokens kept in the vault', {
-        ...ids,
-        cause: (error as Error)?.name,
-      });
-      if ((error as Error)?.name === 'TransactionCanceledException') {
-        throw new ServiceError('source_not_found', 'that source no longer exists for this provider');
-      }
-      throw error;
-    }
-  } else {
-    await createTokens(secretName, document);
-    try {
-      await writeNewConnection(
-        tables,
-        sourceItem(provider, record.accountId, sourceId, caller.userId, document, secretName, now),
-        connection,
-        activity(
-          record.accountId,
-          'integration.connected',
-          provider.id,
-          `${provider.displayName} connected`,
-          now,
-          { sourceId, userId: caller.userId },
-        ),
-      );
-    } catch (error) {
-      logger.error('records not written; deleting the new token secret', {
-        ...ids,
-        cause: (error as Error)?.name,
-      });
-      await scheduleDeletion(secretName).catch((e) =>
-        logger.error('token secret left for cleanup', { ...ids, cause: (e as Error)?.name }),
-      );
-      throw error;
-    }
+      ),
+    );
+  } catch (error) {
+    logger.error('records not written; deleting the new token secret', {
+      ...x.ids,
+      cause: (error as Error)?.name,
+    });
+    await forget(x);
+    throw error;
   }
+}
 
+/** A reconnect: a new version of the source's secret (restored or recreated if needed), then the records. */
+async function storeReconnect(x: Connect): Promise<void> {
+  await replaceTokens(x.secretName, x.document);
+  try {
+    await writeReconnection(
+      tables,
+      {
+        accountId: x.accountId,
+        sourceId: x.sourceId,
+        provider: x.provider.id,
+        externalAccount: x.document.externalAccount,
+        updatedAt: new Date(x.now).toISOString(),
+      },
+      x.connection,
+      activity(
+        x.accountId,
+        'integration.reconnected',
+        x.provider.id,
+        `${x.provider.displayName} reconnected`,
+        x.now,
+        {
+          sourceId: x.sourceId,
+          userId: x.userId,
+        },
+      ),
+    );
+  } catch (error) {
+    logger.error('reconnect records not written; new tokens kept in the vault', {
+      ...x.ids,
+      cause: (error as Error)?.name,
+    });
+    if ((error as Error)?.name === 'TransactionCanceledException') {
+      throw new ServiceError('source_not_found', 'that source no longer exists for this provider');
+    }
+    throw error;
+  }
+}
+
+/** Schedules deletion of a secret this request created; a failure is logged for cleanup, never thrown. */
+async function forget(x: Connect): Promise<void> {
+  await scheduleDeletion(x.secretName).catch((e) =>
+    logger.error('token secret left for cleanup', { ...x.ids, cause: (e as Error)?.name }),
+  );
+}
+
+/**
+ * Publishes the connected/reconnected event. If that fails, a new connection is undone (records and
+ * secret) so the owners never see a source they were not told about; a reconnect keeps its working
+ * tokens and records and logs the missing event.
+ */
+async function announce(x: Connect, reconnect: boolean): Promise<void> {
   const detail = {
-    accountId: record.accountId,
-    userId: caller.userId,
-    provider: provider.id,
-    sourceId,
-    connectionId: connection.connectionId,
-    externalAccount: document.externalAccount,
+    accountId: x.accountId,
+    userId: x.userId,
+    provider: x.provider.id,
+    sourceId: x.sourceId,
+    connectionId: x.connection.connectionId,
+    externalAccount: x.document.externalAccount,
   };
   try {
     await publish(
@@ -226,34 +262,75 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
     );
   } catch (error) {
     if (reconnect) {
-      // Tokens and records agree; only the notification is missing. Keep the working connection.
-      logger.error('reconnected but the event was not published', { ...ids, cause: (error as Error)?.name });
-    } else {
-      logger.error('event not published; undoing the new connection', {
-        ...ids,
+      logger.error('reconnected but the event was not published', {
+        ...x.ids,
         cause: (error as Error)?.name,
       });
-      await deleteNewConnection(
-        tables,
-        record.accountId,
-        sourceId,
-        activity(
-          record.accountId,
-          'integration.disconnected',
-          provider.id,
-          `${provider.displayName} connection rolled back`,
-          Date.now(),
-          { sourceId },
-        ),
-      ).catch((e) => logger.error('records left for cleanup', { ...ids, cause: (e as Error)?.name }));
-      await scheduleDeletion(secretName).catch((e) =>
-        logger.error('token secret left for cleanup', { ...ids, cause: (e as Error)?.name }),
-      );
-      throw error;
+      return;
     }
+    logger.error('event not published; undoing the new connection', {
+      ...x.ids,
+      cause: (error as Error)?.name,
+    });
+    const rollback = activity(
+      x.accountId,
+      'integration.disconnected',
+      x.provider.id,
+      `${x.provider.displayName} connection rolled back`,
+      Date.now(),
+      { sourceId: x.sourceId },
+    );
+    await deleteNewConnection(tables, x.accountId, x.sourceId, rollback).catch((e) =>
+      logger.error('records left for cleanup', { ...x.ids, cause: (e as Error)?.name }),
+    );
+    await forget(x);
+    throw error;
   }
-  if (reconnect) await announceRestored(tokenConfig(env), previous, provider, caller.userId);
-  logger.info(reconnect ? 'source reconnected' : 'source connected', ids);
+}
+
+async function confirm(event: HttpEvent): Promise<HttpResult> {
+  const request = parse(event);
+  const { record, document } = await open(request);
+  const { provider, caller } = request;
+
+  const reconnect = record.sourceId !== undefined;
+  const sourceId = record.sourceId ?? newSourceId();
+  const secretName = tokenSecretName(record.accountId, sourceId);
+  const now = Date.now();
+  const x: Connect = {
+    provider,
+    userId: caller.userId,
+    accountId: record.accountId,
+    sourceId,
+    secretName,
+    document,
+    connection: connectionItem(
+      provider,
+      {
+        accountId: record.accountId,
+        sourceId,
+        connectedBy: caller.userId,
+        createdAt: new Date(now).toISOString(),
+      },
+      document,
+      secretName,
+      now,
+    ),
+    now,
+    ids: { accountId: record.accountId, userId: caller.userId, provider: provider.id, sourceId },
+  };
+
+  if (reconnect) {
+    // The status before the reconnect decides whether it restores a needs_reauth connection (issue 7).
+    const previous = await getConnection(tables.connections, record.accountId, sourceId);
+    await storeReconnect(x);
+    await announce(x, true);
+    await announceRestored(tokenConfig(env), previous, provider, caller.userId);
+  } else {
+    await storeNew(x);
+    await announce(x, false);
+  }
+  logger.info(reconnect ? 'source reconnected' : 'source connected', x.ids);
   return json(200, { status: reconnect ? 'reconnected' : 'connected', provider: provider.id, sourceId });
 }
 
