@@ -6,9 +6,10 @@
 // Options: --url <local API, default $LOCAL_API_URL or http://localhost:3000>, --secrets-file <stand-in file,
 // default .local/aws/secrets.json>, --prefix <secret prefix, default app/oauth>, --base64 (send the body
 // base64-encoded), --id <delivery id>, --print (show the request instead of posting it).
-import { createPrivateKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { randomUUID, sign } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { localHighLevelKey } from './local/webhook-keys';
 import { shopifyWebhookHmac } from '../lambda/webhooks/shopify';
 import { stripeSignatureHeader } from '../lambda/webhooks/stripe';
 
@@ -60,24 +61,6 @@ function localSecret(o: Options, key: string): string {
       `secret ${name} is not set in the local run (npm run credentials -- set ${key.split('/')[0]})`,
     );
   return value;
-}
-
-/**
- * The local stand-in for HighLevel's signing key: a private key kept under .local/webhooks, created on first
- * use. The local run must trust its public key: WEBHOOK_PUBLIC_KEYS={"gohighlevel": "<that PEM>"}.
- */
-function localHighLevelKey(): ReturnType<typeof createPrivateKey> {
-  const file = join('.local', 'webhooks', 'gohighlevel-ed25519.pem');
-  if (!existsSync(file)) {
-    const pair = generateKeyPairSync('ed25519');
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-    writeFileSync(file.replace('.pem', '.pub.pem'), pair.publicKey.export({ type: 'spki', format: 'pem' }));
-    console.log(
-      `created a local HighLevel signing key; the local run must trust ${file.replace('.pem', '.pub.pem')} (WEBHOOK_PUBLIC_KEYS)`,
-    );
-  }
-  return createPrivateKey(readFileSync(file));
 }
 
 function sample(o: Options): { body: Record<string, unknown>; sign(raw: Buffer): Record<string, string> } {
@@ -140,7 +123,7 @@ function sample(o: Options): { body: Record<string, unknown>; sign(raw: Buffer):
       webhookId: id ?? randomUUID(),
       timestamp: new Date().toISOString(),
     };
-    const key = localHighLevelKey();
+    const key = localHighLevelKey(flag(o, 'data-dir', '.local')).privateKey;
     return { body, sign: (raw) => ({ 'x-ghl-signature': sign(null, raw, key).toString('base64') }) };
   }
   throw new Error(`${o.provider} sends no webhooks (supported: shopify, stripe, gohighlevel)`);

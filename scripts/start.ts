@@ -14,11 +14,13 @@ import { toItem, fromItem } from '../lambda/store/item';
 import { physicalTableName } from '../lambda/store/tables';
 import {
   seedClientCredentials,
+  seedSecrets,
   startAuthServer,
   type AuthServer,
   type ClientCredentials,
 } from './local/auth-server-client';
 import { startAwsStandins, type AwsStandins } from './local/aws-standins';
+import { localHighLevelKey, localStripeWebhookSecret } from './local/webhook-keys';
 import { devToken } from './local/authorizer';
 import { bundleHandlers } from './local/bundle';
 import { createTables, localClient, startDynamoLocal, type DynamoLocal } from './local/dynamo-local';
@@ -142,6 +144,13 @@ async function main(): Promise<void> {
       await seedClientCredentials(auth.credentials, env.CLIENT_SECRET_PREFIX);
     }
     if (Object.keys(real).length) await seedClientCredentials(real, env.CLIENT_SECRET_PREFIX);
+    // Webhooks: the Stripe endpoint secret in the stand-in, and a local HighLevel key the front trusts.
+    if (aws && !aws.secrets()[`${env.CLIENT_SECRET_PREFIX}/stripe/webhook_secret`]) {
+      await seedSecrets({
+        [`${env.CLIENT_SECRET_PREFIX}/stripe/webhook_secret`]: localStripeWebhookSecret(),
+      });
+    }
+    env.WEBHOOK_PUBLIC_KEYS ??= JSON.stringify({ gohighlevel: localHighLevelKey(dataDir).publicKeyPem });
 
     const handlers: Record<string, LambdaHandler> = {};
     for (const bundle of bundles)

@@ -209,37 +209,40 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
   };
 }
 
-/**
- * Writes client credentials where the handlers read them: `<prefix>/<provider>/client_id|client_secret`
- * in Secrets Manager (the endpoint of the AWS stand-ins, or AWS_ENDPOINT_URL_SECRETS_MANAGER).
- */
-export async function seedClientCredentials(
-  credentials: Partial<Record<ProviderId, ClientCredentials>>,
-  prefix: string,
-  endpoint?: string,
-): Promise<void> {
+/** Writes secrets (name -> value) to Secrets Manager: the AWS stand-ins, or AWS_ENDPOINT_URL_SECRETS_MANAGER. */
+export async function seedSecrets(values: Record<string, string>, endpoint?: string): Promise<void> {
   const client = new SecretsManagerClient({
     endpoint: endpoint ?? process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER,
     region: process.env.AWS_REGION ?? 'us-west-2',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
-    for (const [id, creds] of Object.entries(credentials) as [ProviderId, ClientCredentials][]) {
-      // Same names as lambda/store/client-credentials.ts (not imported: it creates SDK clients at import).
-      const names = { clientId: `${prefix}/${id}/client_id`, clientSecret: `${prefix}/${id}/client_secret` };
-      for (const [name, value] of [
-        [names.clientId, creds.clientId],
-        [names.clientSecret, creds.clientSecret],
-      ]) {
-        try {
-          await client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
-        } catch (error) {
-          if ((error as { name?: string }).name !== 'ResourceExistsException') throw error;
-          await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
-        }
+    for (const [name, value] of Object.entries(values)) {
+      try {
+        await client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'ResourceExistsException') throw error;
+        await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
       }
     }
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * Writes client credentials where the handlers read them: `<prefix>/<provider>/client_id|client_secret`
+ * (the names of lambda/store/client-credentials.ts, not imported: it creates SDK clients at import).
+ */
+export async function seedClientCredentials(
+  credentials: Partial<Record<ProviderId, ClientCredentials>>,
+  prefix: string,
+  endpoint?: string,
+): Promise<void> {
+  const values: Record<string, string> = {};
+  for (const [id, creds] of Object.entries(credentials) as [ProviderId, ClientCredentials][]) {
+    values[`${prefix}/${id}/client_id`] = creds.clientId;
+    values[`${prefix}/${id}/client_secret`] = creds.clientSecret;
+  }
+  await seedSecrets(values, endpoint);
 }
