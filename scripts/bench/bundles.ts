@@ -50,3 +50,17 @@ export async function buildTool(entry: string, outfile: string): Promise<void> {
     logLevel: 'silent',
   });
 }
+
+/** Probes that measure the floor the SDK and Powertools set on a cold start (scripts/bench/probes). */
+export const PROBES = ['dynamodb-client', 'start-dependencies'] as const;
+
+/** Bundles each probe with the stack's esbuild settings into `outDir/probe-<name>.mjs`. */
+export async function buildProbes(outDir: string): Promise<Record<(typeof PROBES)[number], string>> {
+  const files = {} as Record<(typeof PROBES)[number], string>;
+  for (const probe of PROBES) {
+    const file = path.join(outDir, `probe-${probe}.mjs`);
+    await esbuild.build(esbuildOptions(path.join(__dirname, 'probes', `${probe}.ts`), file));
+    files[probe] = file;
+  }
+  return files;
+}

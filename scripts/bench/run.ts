@@ -13,7 +13,7 @@ import type { StateRecord } from '../../lambda/store/states';
 import { physicalTableName } from '../../lambda/store/tables';
 import { HANDLERS } from '../../lib/handler-specs';
 import { localClient } from '../local/dynamo-local';
-import { buildBundles, buildTool, type BundleReport } from './bundles';
+import { buildBundles, buildProbes, buildTool, type BundleReport } from './bundles';
 import { BARE_NODE, Container, stopAllChildren, timedNode } from './containers';
 import { awsOperation } from './counting-proxy';
 import {
@@ -191,7 +191,12 @@ function reportBundles(bundles: BundleReport[]): void {
   print();
 }
 
-async function coldStarts(local: LocalEnv, bundles: Record<string, string>, coldChild: string) {
+async function coldStarts(
+  local: LocalEnv,
+  bundles: Record<string, string>,
+  probes: Awaited<ReturnType<typeof buildProbes>>,
+  coldChild: string,
+) {
   const env = local.handlerEnv(false);
   // For comparison: the processes with Node's source-map support switched on (the stack no longer does).
   const withSourceMaps = { ...env, NODE_OPTIONS: '--enable-source-maps' };
@@ -202,6 +207,8 @@ async function coldStarts(local: LocalEnv, bundles: Record<string, string>, cold
     'oauth-start, import only',
     'oauth-start, --enable-source-maps',
     'oauth-callback, --enable-source-maps',
+    'floor: DynamoDB client only, import',
+    'floor: start dependencies only, import',
   ];
   const samples = Object.fromEntries(kinds.map((k) => [k, { wall: [] as number[], cpu: [] as number[] }]));
   const add = (kind: string, r: { wallMs: number; cpuMs: number }) => {
@@ -233,6 +240,14 @@ async function coldStarts(local: LocalEnv, bundles: Record<string, string>, cold
     );
     add('oauth-start, --enable-source-maps', await startRun(withSourceMaps));
     add('oauth-callback, --enable-source-maps', await callbackRun(withSourceMaps));
+    add(
+      'floor: DynamoDB client only, import',
+      await timedNode([coldChild], { ...env, BENCH_BUNDLE: probes['dynamodb-client'] }),
+    );
+    add(
+      'floor: start dependencies only, import',
+      await timedNode([coldChild], { ...env, BENCH_BUNDLE: probes['start-dependencies'] }),
+    );
   }
   const bare = { wall: median(samples.bare.wall), cpu: median(samples.bare.cpu) };
   print('## Cold start');
@@ -666,7 +681,7 @@ async function main(): Promise<void> {
     );
     print();
     reportBundles(reports);
-    await coldStarts(local, bundles, coldChild);
+    await coldStarts(local, bundles, await buildProbes(path.join(dir, 'probes')), coldChild);
     progress('counting AWS calls');
     const uses = await awsCalls(local, worker, bundles);
     const warm = await warmRuns(local, worker, bundles);
