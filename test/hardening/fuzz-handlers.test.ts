@@ -146,3 +146,81 @@ describe.each([
     }
   });
 });
+
+describe('generated provider token responses', () => {
+  const CODES = ['invalid_grant', 'provider_rejected', 'provider_unavailable', 'invalid_token_response'];
+  const anyBody = fc.oneof(
+    fc.jsonValue().map((v) => ({ type: 'application/json', body: JSON.stringify(v) })),
+    fc
+      .record(
+        {
+          access_token: fc.oneof(
+            fc.string(),
+            fc.integer(),
+            fc.constant(null),
+            fc.string({ minLength: 9000 }),
+          ),
+          token_type: fc.oneof(fc.constantFrom('bearer', 'Bearer', 'mac', ''), fc.integer()),
+          refresh_token: fc.oneof(fc.string(), fc.boolean()),
+          expires_in: fc.oneof(fc.integer(), fc.string(), fc.double(), fc.constant(null)),
+          scope: fc.oneof(fc.string(), fc.array(fc.string()), fc.integer()),
+          error: fc.oneof(fc.constantFrom('invalid_grant', 'invalid_client'), fc.string()),
+        },
+        { requiredKeys: [] },
+      )
+      .map((v) => ({ type: 'application/json', body: JSON.stringify(v) })),
+    fc.string().map((t) => ({ type: 'text/html', body: `<html>${t}</html>` })),
+    fc.constant({ type: 'application/json', body: '{"access_token":"' + 'a'.repeat(300_000) + '"}' }),
+  );
+  const status = fc.oneof(
+    fc.constant(200),
+    fc.constantFrom(400, 401, 403, 429, 500, 502, 503),
+    fc.integer({ min: 200, max: 599 }),
+  );
+
+  it('end every callback cleanly: pending with a stored completion, or an error redirect that writes nothing', async () => {
+    const { getItem } = await import('../support/dynamo');
+    const { completionKey } = await import('../../lambda/oauth/seal');
+    const { dynamo } = await import('../../lambda/store/clients');
+    const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const send = jest.spyOn(dynamo, 'send');
+    const capture = captureOutput();
+    try {
+      await fc.assert(
+        fc.asyncProperty(status, anyBody, async (code, answer) => {
+          const caller = { userId: `u-${Math.random().toString(36).slice(2)}`, accountId: 'acct-fuzz' };
+          const started = await handlers.start({
+            ...({
+              pathParameters: { provider: 'dropbox' },
+              body: '{}',
+              requestContext: { authorizer: { lambda: caller } },
+            } as unknown as HttpEvent),
+          });
+          const { state } = JSON.parse(started.body as string);
+          server.script('/token', { status: code, contentType: answer.type, body: answer.body });
+          send.mockClear();
+          const result = await handlers.callback({
+            pathParameters: { provider: 'dropbox' },
+            rawQueryString: `state=${state}&code=c`,
+            queryStringParameters: { state, code: 'c' },
+            requestContext: {},
+          } as unknown as HttpEvent);
+          assertWellFormed(result, 'redirect');
+          const location = new URL(result.headers.location);
+          if (location.searchParams.get('status') === 'pending') {
+            const completion = location.searchParams.get('completion') as string;
+            expect(await getItem('oauth-states', { state: completionKey(completion) })).toBeDefined();
+          } else {
+            expect(CODES).toContain(location.searchParams.get('error'));
+            // The only write the callback makes is the pending completion: none on an error outcome.
+            expect(send.mock.calls.filter(([command]) => command instanceof PutItemCommand)).toHaveLength(0);
+          }
+        }),
+        { numRuns: Math.min(RUNS, 300) },
+      );
+    } finally {
+      capture.restore();
+      send.mockRestore();
+    }
+  });
+});
