@@ -80,6 +80,13 @@ async function pending(who: ReturnType<typeof caller>) {
   return outcome(result).get('completion') as string;
 }
 
+/** The starting user confirms the pending completion. */
+function confirm(who: ReturnType<typeof caller>, completion: string) {
+  return complete(
+    httpEvent({ method: 'POST', pathParameters: { provider: 'dropbox' }, caller: who, body: { completion } }),
+  );
+}
+
 async function leftovers(who: ReturnType<typeof caller>) {
   const sources = await queryPartition<{ sourceId: string }>('sources', 'accountId', who.accountId);
   const connections = await queryPartition<{ sourceId: string }>(
@@ -226,14 +233,7 @@ describe('complete faults', () => {
       const who = caller();
       const completion = await pending(who);
       failDynamo(DeleteItemCommand, fault);
-      const result = await complete(
-        httpEvent({
-          method: 'POST',
-          pathParameters: { provider: 'dropbox' },
-          caller: who,
-          body: { completion },
-        }),
-      );
+      const result = await confirm(who, completion);
       expect(result.statusCode).toBe(500);
       expect(sm.commandCalls(CreateSecretCommand)).toHaveLength(0);
       expect(await leftovers(who)).toEqual({ sources: [], connections: [] });
@@ -247,14 +247,7 @@ describe('complete faults', () => {
       const who = caller();
       const completion = await pending(who);
       sm.on(CreateSecretCommand).rejects(AWS_FAULTS[fault]());
-      const result = await complete(
-        httpEvent({
-          method: 'POST',
-          pathParameters: { provider: 'dropbox' },
-          caller: who,
-          body: { completion },
-        }),
-      );
+      const result = await confirm(who, completion);
       expect(result.statusCode).toBe(500);
       expect(await leftovers(who)).toEqual({ sources: [], connections: [] });
       expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
@@ -267,14 +260,7 @@ describe('complete faults', () => {
       const who = caller();
       const completion = await pending(who);
       failDynamo(TransactWriteItemsCommand, fault);
-      const result = await complete(
-        httpEvent({
-          method: 'POST',
-          pathParameters: { provider: 'dropbox' },
-          caller: who,
-          body: { completion },
-        }),
-      );
+      const result = await confirm(who, completion);
       expect(result.statusCode).toBe(500);
       const created = sm.commandCalls(CreateSecretCommand)[0].args[0].input.Name;
       expect(sm.commandCalls(DeleteSecretCommand).map((c) => c.args[0].input.SecretId)).toEqual([created]);
@@ -289,14 +275,7 @@ describe('complete faults', () => {
       const who = caller();
       const completion = await pending(who);
       eb.on(PutEventsCommand).rejects(AWS_FAULTS[fault]());
-      const result = await complete(
-        httpEvent({
-          method: 'POST',
-          pathParameters: { provider: 'dropbox' },
-          caller: who,
-          body: { completion },
-        }),
-      );
+      const result = await confirm(who, completion);
       expect(result.statusCode).toBe(500);
       expect(await leftovers(who)).toEqual({ sources: [], connections: [] });
       expect(sm.commandCalls(DeleteSecretCommand)).toHaveLength(1);
@@ -309,14 +288,7 @@ describe('complete faults', () => {
     const completion = await pending(who);
     failDynamo(TransactWriteItemsCommand, 'throttling');
     sm.on(DeleteSecretCommand).rejects(AWS_FAULTS.accessDenied());
-    const result = await complete(
-      httpEvent({
-        method: 'POST',
-        pathParameters: { provider: 'dropbox' },
-        caller: who,
-        body: { completion },
-      }),
-    );
+    const result = await confirm(who, completion);
     expect(result.statusCode).toBe(500);
     expect(capture.text()).toContain('token secret left for cleanup');
     expect(await leftovers(who)).toEqual({ sources: [], connections: [] });
