@@ -18,7 +18,11 @@ export function clientSecretNames(
   return { clientId: `${prefix}/${id}/client_id`, clientSecret: `${prefix}/${id}/client_secret` };
 }
 
-async function read(name: string, maxAge: number): Promise<string | undefined> {
+/**
+ * A secret's string value through the container's one Powertools cache, or undefined when it does not exist.
+ * @example await readCachedSecret('app/oauth/stripe/webhook_secret', 300)
+ */
+export async function readCachedSecret(name: string, maxAge: number): Promise<string | undefined> {
   try {
     const value = await provider.get(name, { maxAge });
     return typeof value === 'string' ? value : undefined;
@@ -46,8 +50,8 @@ export async function clientCredentials(
 ): Promise<ClientCredentials> {
   const names = clientSecretNames(prefix, id);
   const [clientId, clientSecret] = await Promise.all([
-    read(names.clientId, maxAgeSeconds),
-    read(names.clientSecret, maxAgeSeconds),
+    readCachedSecret(names.clientId, maxAgeSeconds),
+    readCachedSecret(names.clientSecret, maxAgeSeconds),
   ]);
   for (const [name, value] of [
     [names.clientId, clientId],

@@ -1,16 +1,8 @@
 // Secrets the webhooks function reads (Stripe's signing secret, HighLevel's client id) and the immediate token deletion of shop/redact.
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { ServiceError } from '../shared/errors';
-import { PLACEHOLDER_PREFIX } from './client-credentials';
+import { PLACEHOLDER_PREFIX, readCachedSecret } from './client-credentials';
 import { secrets } from './clients';
-
-const provider = new SecretsProvider({ awsSdkV3Client: secrets });
-
-const notFound = (error: unknown): boolean => {
-  const e = error as { name?: string; cause?: { name?: string } };
-  return e?.name === 'ResourceNotFoundException' || e?.cause?.name === 'ResourceNotFoundException';
-};
 
 /**
  * The value of `<prefix>/<key>`, read at most once per `maxAgeSeconds` per container.
@@ -19,13 +11,8 @@ const notFound = (error: unknown): boolean => {
  */
 export async function secretUnderPrefix(prefix: string, key: string, maxAgeSeconds: number): Promise<string> {
   const name = `${prefix}/${key}`;
-  let value: unknown;
-  try {
-    value = await provider.get(name, { maxAge: maxAgeSeconds });
-  } catch (error) {
-    if (!notFound(error)) throw error;
-  }
-  if (typeof value !== 'string' || !value || value.startsWith(PLACEHOLDER_PREFIX)) {
+  const value = await readCachedSecret(name, maxAgeSeconds);
+  if (!value || value.startsWith(PLACEHOLDER_PREFIX)) {
     const id = key.split('/')[0];
     throw new ServiceError(
       'credentials_not_configured',
