@@ -503,7 +503,8 @@ describe('oauth-complete', () => {
     );
   });
 
-  it('reconnects a disconnected source whose secret is scheduled for deletion by restoring it', async () => {
+  /** A disconnected google source and a pending reconnect of it by its account's user. */
+  async function pendingReconnectOfDisconnected() {
     const caller = ids();
     const sourceId = `src_${randomUUID()}`;
     await putItem('sources', {
@@ -513,6 +514,11 @@ describe('oauth-complete', () => {
       status: 'disconnected',
     });
     const { completion } = await pendingGoogle(caller, { sourceId });
+    return { caller, sourceId, completion };
+  }
+
+  it('reconnects a disconnected source whose secret is scheduled for deletion by restoring it', async () => {
+    const { caller, sourceId, completion } = await pendingReconnectOfDisconnected();
     sm.on(PutSecretValueCommand)
       .rejectsOnce(Object.assign(new Error('marked for deletion'), { name: 'InvalidRequestException' }))
       .resolves({});
@@ -529,15 +535,7 @@ describe('oauth-complete', () => {
   });
 
   it('recreates the secret of a reconnected source whose secret was removed', async () => {
-    const caller = ids();
-    const sourceId = `src_${randomUUID()}`;
-    await putItem('sources', {
-      accountId: caller.accountId,
-      sourceId,
-      provider: 'google',
-      status: 'disconnected',
-    });
-    const { completion } = await pendingGoogle(caller, { sourceId });
+    const { caller, sourceId, completion } = await pendingReconnectOfDisconnected();
     sm.on(PutSecretValueCommand).rejects(
       Object.assign(new Error('gone'), { name: 'ResourceNotFoundException' }),
     );
