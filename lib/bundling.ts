@@ -31,6 +31,15 @@ export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
  */
 export const BUNDLE_EXTERNALS: string[] = [];
 
+/**
+ * Modules swapped at bundle time. The SDK's default credential chain gives way to the environment and container
+ * sources a Lambda function can have (lambda/store/aws-credentials.ts): it drops the SSO, INI, process, web
+ * identity and IMDS providers and their STS/SSO clients, a third of every bundle and of its import time.
+ */
+export const BUNDLE_ALIASES: Record<string, string> = {
+  '@aws-sdk/credential-provider-node': path.join(__dirname, '..', 'lambda', 'store', 'aws-credentials.ts'),
+};
+
 /** Bundling options of every handler function. */
 export function nodejsBundling(): BundlingOptions {
   return {
@@ -42,6 +51,9 @@ export function nodejsBundling(): BundlingOptions {
     mainFields: BUNDLE_MAIN_FIELDS,
     externalModules: BUNDLE_EXTERNALS,
     banner: BUNDLE_BANNER,
+    esbuildArgs: {
+      '--alias': Object.entries(BUNDLE_ALIASES).map(([from, to]) => `${from}=${to}`),
+    },
   };
 }
 
@@ -63,6 +75,7 @@ export function esbuildOptions(entry: string, outfile: string): BuildOptions {
     mainFields: BUNDLE_MAIN_FIELDS,
     external: BUNDLE_EXTERNALS,
     banner: { js: BUNDLE_BANNER },
+    alias: BUNDLE_ALIASES,
     metafile: true,
     logLevel: 'silent',
   };

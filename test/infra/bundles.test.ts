@@ -13,6 +13,10 @@ import { handlerEnvironment } from '../../lib/handler-environment';
 
 const run = promisify(execFile);
 
+/** Packages of the SDK default credential chain that a Lambda function never runs (SSO, profiles, STS, IMDS). */
+const LAMBDA_UNUSED_CREDENTIAL_SOURCES =
+  /node_modules\/@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|login)|nested-clients|token-providers)\/|node_modules\/@smithy\/credential-provider-imds\//;
+
 // Whatever handlers exist now (they are being written alongside the stack).
 const entries = fs
   .readdirSync(HANDLERS_DIR)
@@ -44,6 +48,10 @@ describe.each(entries)('%s', (name) => {
       .map((i) => i.path);
     expect(externals).toEqual([]);
     expect(fs.existsSync(`${outfile}.map`)).toBe(true);
+    // The SDK's default credential chain is swapped for lambda/store/aws-credentials.ts (BUNDLE_ALIASES).
+    const inputs = Object.values(result.metafile!.outputs).flatMap((o) => Object.keys(o.inputs));
+    expect(inputs.filter((i) => LAMBDA_UNUSED_CREDENTIAL_SOURCES.test(i))).toEqual([]);
+    expect(inputs).toContain('lambda/store/aws-credentials.ts');
 
     // Load it as Lambda would: a fresh process, the stage's environment, no AWS calls at import.
     const { stdout } = await run(
