@@ -40,11 +40,17 @@ export class Container {
     });
   }
 
-  /** Forks a worker with the handler environment and imports `bundles` (name -> .mjs) into it. */
-  static async start(workerFile: string, env: Record<string, string>, bundles: Record<string, string>) {
-    const child = track(
-      fork(workerFile, [], { env, execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }),
-    );
+  /**
+   * Forks a worker with the handler environment and imports `bundles` (name -> .mjs) into it; `execArgv` are Node
+   * flags of the worker (none, as in Lambda, unless a profile is wanted).
+   */
+  static async start(
+    workerFile: string,
+    env: Record<string, string>,
+    bundles: Record<string, string>,
+    execArgv: string[] = [],
+  ) {
+    const child = track(fork(workerFile, [], { env, execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }));
     await new Promise<void>((resolve, reject) => {
       child.once('message', () => resolve());
       child.once('exit', (code) => reject(new Error(`worker exited before it was ready (${code})`)));

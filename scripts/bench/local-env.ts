@@ -83,6 +83,8 @@ export async function startLocalEnv(dir: string): Promise<LocalEnv> {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
       AWS_EC2_METADATA_DISABLED: 'true',
+      // The SDK warns once per process on Node < 22 (this machine runs 20); the Lambda runtime (Node 24) never does.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...DUMMY_AWS,
     });
     return {

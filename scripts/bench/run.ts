@@ -41,6 +41,16 @@ import { SHORT_LIVED_CODE } from './token-endpoint';
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 const WRITE = args.has('--write');
+/** `--profile`: V8 CPU profiles of cold starts and warm runs go here (open them in Chrome DevTools or VS Code). */
+const PROFILE_DIR = args.has('--profile') ? path.join(__dirname, '..', '..', '.bench-profiles') : undefined;
+/** Node flags that write a CPU profile named `name` into PROFILE_DIR. */
+const cpuProfile = (name: string) => [
+  '--cpu-prof',
+  '--cpu-prof-dir',
+  PROFILE_DIR as string,
+  '--cpu-prof-name',
+  `${name}.cpuprofile`,
+];
 const RUNS = {
   cold: QUICK ? 10 : 12,
   warmup: QUICK ? 50 : 200,
@@ -248,6 +258,21 @@ async function coldStarts(
       'floor: start dependencies only, import',
       await timedNode([coldChild], { ...env, BENCH_BUNDLE: probes['start-dependencies'] }),
     );
+  }
+  if (PROFILE_DIR) {
+    progress(`profiling one cold start of each of start and callback into ${PROFILE_DIR}`);
+    await timedNode([...cpuProfile('cold-oauth-start'), coldChild], {
+      ...env,
+      BENCH_BUNDLE: bundles['oauth-start'],
+      BENCH_EVENT: JSON.stringify(startEvent(newCaller())),
+      BENCH_EXPECT: '200',
+    });
+    await timedNode([...cpuProfile('cold-oauth-callback'), coldChild], {
+      ...env,
+      BENCH_BUNDLE: bundles['oauth-callback'],
+      BENCH_EVENT: JSON.stringify(callbackEvent(await seedState(local, newCaller()))),
+      BENCH_EXPECT: 'status=pending',
+    });
   }
   const bare = { wall: median(samples.bare.wall), cpu: median(samples.bare.cpu) };
   print('## Cold start');
@@ -479,6 +504,38 @@ async function warmRuns(local: LocalEnv, worker: string, bundles: Record<string,
   }
 }
 
+/** `--profile`: a warm run of start and callback in containers of their own, profiled (not measured). */
+async function warmProfiles(local: LocalEnv, worker: string, bundles: Record<string, string>) {
+  const env = local.handlerEnv(false);
+  const total = RUNS.warmup + RUNS.warm;
+  progress(`profiling ${total} warm starts and callbacks into ${PROFILE_DIR}`);
+  const start = await Container.start(
+    worker,
+    env,
+    { 'oauth-start': bundles['oauth-start'] },
+    cpuProfile('warm-oauth-start'),
+  );
+  const callback = await Container.start(
+    worker,
+    env,
+    { 'oauth-callback': bundles['oauth-callback'] },
+    cpuProfile('warm-oauth-callback'),
+  );
+  try {
+    const starts = await start.batch(
+      'oauth-start',
+      Array.from({ length: total }, () => startEvent(newCaller())),
+    );
+    await callback.batch(
+      'oauth-callback',
+      starts.results.map((r) => callbackEvent(stateOf(r))),
+    );
+  } finally {
+    // A worker writes its profile when it exits after the IPC channel closes.
+    await Promise.all([start.stop(), callback.stop()]);
+  }
+}
+
 async function loadRun(local: LocalEnv, worker: string, bundles: Record<string, string>) {
   const env = local.handlerEnv(false);
   const container = await Container.start(worker, env, {
@@ -685,6 +742,7 @@ async function main(): Promise<void> {
     progress('counting AWS calls');
     const uses = await awsCalls(local, worker, bundles);
     const warm = await warmRuns(local, worker, bundles);
+    if (PROFILE_DIR) await warmProfiles(local, worker, bundles);
     await loadRun(local, worker, bundles);
     costs(uses, warm);
     print(
