@@ -225,15 +225,15 @@ async function coldStarts(
     samples[kind].wall.push(r.wallMs);
     samples[kind].cpu.push(r.cpuMs);
   };
-  const startRun = (e: Record<string, string>) =>
-    timedNode([coldChild], {
+  const startRun = (e: Record<string, string>, nodeFlags: string[] = []) =>
+    timedNode([...nodeFlags, coldChild], {
       ...e,
       BENCH_BUNDLE: bundles['oauth-start'],
       BENCH_EVENT: JSON.stringify(startEvent(newCaller())),
       BENCH_EXPECT: '200',
     });
-  const callbackRun = async (e: Record<string, string>) =>
-    timedNode([coldChild], {
+  const callbackRun = async (e: Record<string, string>, nodeFlags: string[] = []) =>
+    timedNode([...nodeFlags, coldChild], {
       ...e,
       BENCH_BUNDLE: bundles['oauth-callback'],
       BENCH_EVENT: JSON.stringify(callbackEvent(await seedState(local, newCaller()))),
@@ -261,18 +261,8 @@ async function coldStarts(
   }
   if (PROFILE_DIR) {
     progress(`profiling one cold start of each of start and callback into ${PROFILE_DIR}`);
-    await timedNode([...cpuProfile('cold-oauth-start'), coldChild], {
-      ...env,
-      BENCH_BUNDLE: bundles['oauth-start'],
-      BENCH_EVENT: JSON.stringify(startEvent(newCaller())),
-      BENCH_EXPECT: '200',
-    });
-    await timedNode([...cpuProfile('cold-oauth-callback'), coldChild], {
-      ...env,
-      BENCH_BUNDLE: bundles['oauth-callback'],
-      BENCH_EVENT: JSON.stringify(callbackEvent(await seedState(local, newCaller()))),
-      BENCH_EXPECT: 'status=pending',
-    });
+    await startRun(env, cpuProfile('cold-oauth-start'));
+    await callbackRun(env, cpuProfile('cold-oauth-callback'));
   }
   const bare = { wall: median(samples.bare.wall), cpu: median(samples.bare.cpu) };
   print('## Cold start');
