@@ -56,6 +56,11 @@ const StageSettingsSchema = v.strictObject({
     v.picklist([7, 14, 30, 60, 90, 180, 365], 'must be 7, 14, 30, 60, 90, 180 or 365'),
     30,
   ),
+  /**
+   * The Stripe mode of the platform key uploaded for this stage (sk_live_… or sk_test_…). Stripe sends a live
+   * Connect endpoint both live and test events; the webhook acts only on events of this mode.
+   */
+  stripeMode: v.optional(v.picklist(['live', 'test'], "must be 'live' or 'test'"), 'live'),
   highLevelWebhookPublicKey: v.optional(
     v.pipe(v.string(), v.includes('BEGIN PUBLIC KEY', 'must be a PEM public key')),
   ),

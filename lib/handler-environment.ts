@@ -21,6 +21,7 @@ export function handlerEnvironment(settings: StageSettings): Record<string, stri
     webhookPublicKeys: JSON.stringify(
       settings.highLevelWebhookPublicKey ? { gohighlevel: settings.highLevelWebhookPublicKey } : {},
     ),
+    stripeMode: settings.stripeMode,
   };
   return Object.fromEntries(Object.entries(values).map(([key, value]) => [ENV[key as EnvKey], value]));
 }

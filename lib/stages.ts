@@ -14,6 +14,7 @@ export const STAGES: Readonly<Record<string, unknown>> = {
     tokenAccessCallerRoleArns: [],
     refreshIntervalMinutes: 10,
     logRetentionDays: 14,
+    stripeMode: 'test',
   },
   staging: {
     region: 'us-west-2',
@@ -28,6 +29,7 @@ export const STAGES: Readonly<Record<string, unknown>> = {
     tokenAccessCallerRoleArns: [],
     refreshIntervalMinutes: 10,
     logRetentionDays: 30,
+    stripeMode: 'test',
   },
   prod: {
     region: 'us-west-2',
@@ -42,5 +44,6 @@ export const STAGES: Readonly<Record<string, unknown>> = {
     tokenAccessCallerRoleArns: [],
     refreshIntervalMinutes: 10,
     logRetentionDays: 90,
+    stripeMode: 'live',
   },
 };

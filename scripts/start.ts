@@ -93,6 +93,8 @@ async function main(): Promise<void> {
     env.APP_URL ??= url;
     env.CLIENT_SECRET_PREFIX ??= 'app/oauth';
     env.CLIENT_CREDENTIALS_MAX_AGE_SECONDS ??= '5';
+    // The local Stripe samples (npm run webhook:sample) are test-mode events, as on the dev stage.
+    env.STRIPE_MODE ??= 'test';
     env.AWS_REGION ??= 'us-west-2';
     env.AWS_ACCESS_KEY_ID ??= 'local';
     env.AWS_SECRET_ACCESS_KEY ??= 'local';

@@ -83,7 +83,7 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
         await secretUnderPrefix(env.secretPrefix, scheme.appId.secret, env.credentialsMaxAgeSeconds),
       )
     : undefined;
-  const delivery = scheme.interpret(request, { now, appId });
+  const delivery = scheme.interpret(request, { now, appId, stripeMode: env.stripeMode });
   const ids = { provider: providerId, topic: delivery.topic, deliveryId: delivery.id };
   if (delivery.action.kind === 'ignore') {
     logger.debug('webhook ignored', { ...ids, reason: delivery.action.reason });

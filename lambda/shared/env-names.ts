@@ -10,6 +10,7 @@ export const ENV = {
   endpointOverrides: 'PROVIDER_ENDPOINT_OVERRIDES',
   credentialsMaxAge: 'CLIENT_CREDENTIALS_MAX_AGE_SECONDS',
   webhookPublicKeys: 'WEBHOOK_PUBLIC_KEYS',
+  stripeMode: 'STRIPE_MODE',
 } as const;
 
 export type EnvKey = keyof typeof ENV;

@@ -30,6 +30,15 @@ export interface HandlerEnv {
   endpointOverrides: EndpointOverrides;
   credentialsMaxAgeSeconds: number;
   webhookPublicKeys: Record<string, string>;
+  /** Mode of the stage's Stripe platform key; webhooks act on events of this mode only (default live). */
+  stripeMode: 'live' | 'test';
+}
+
+function stripeMode(name: string): 'live' | 'test' {
+  const value = process.env[name] || 'live';
+  if (value !== 'live' && value !== 'test')
+    throw new Error(`environment variable ${name} must be live or test`);
+  return value;
 }
 
 /** Reads the environment; call once at module scope. */
@@ -44,5 +53,6 @@ export function readEnv(): HandlerEnv {
     endpointOverrides: json<EndpointOverrides>(ENV.endpointOverrides, {}),
     credentialsMaxAgeSeconds: Number(process.env[ENV.credentialsMaxAge] ?? 300),
     webhookPublicKeys: json<Record<string, string>>(ENV.webhookPublicKeys, {}),
+    stripeMode: stripeMode(ENV.stripeMode),
   };
 }

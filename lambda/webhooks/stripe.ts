@@ -45,6 +45,20 @@ function interpret(request: WebhookRequest, context: InterpretContext): Delivery
   if (!event) return { id, topic, action: { kind: 'ignore', reason: 'body is not a JSON object' } };
   if (topic !== 'account.application.deauthorized')
     return { id, topic, action: { kind: 'ignore', reason: 'event type not handled' } };
+  // A live Connect endpoint also receives test-mode events; a test-mode deauthorization says nothing about the
+  // live connection of the same account (https://support.stripe.com/questions/connect-account-webhook-configurations).
+  if (
+    context.stripeMode &&
+    typeof event.livemode === 'boolean' &&
+    event.livemode !== (context.stripeMode === 'live')
+  ) {
+    const mode = event.livemode ? 'live' : 'test';
+    return {
+      id,
+      topic,
+      action: { kind: 'ignore', reason: `${mode}-mode event on a ${context.stripeMode}-mode stage` },
+    };
+  }
   const account = event.account;
   if (typeof account !== 'string' || !ACCOUNT.test(account)) {
     return { id, topic, action: { kind: 'ignore', reason: 'deauthorization names no connected account' } };
@@ -69,6 +83,7 @@ export const stripeWebhooks: WebhookScheme = {
     'https://docs.stripe.com/webhooks#verify-manually',
     'https://docs.stripe.com/connect/webhooks',
     'https://docs.stripe.com/api/events/types#event_types-account.application.deauthorized',
+    'https://support.stripe.com/questions/connect-account-webhook-configurations',
   ],
   key: { source: 'secret', name: 'stripe/webhook_secret' },
   verify,

@@ -48,6 +48,8 @@ export interface InterpretContext {
   now: number;
   /** The app id deliveries must name, where the provider signs every app's deliveries with one key (HighLevel). */
   appId?: string;
+  /** The stage's Stripe mode: deliveries of the other mode are ignored (a live Connect endpoint gets both). */
+  stripeMode?: 'live' | 'test';
 }
 
 /** One provider's webhook scheme: pure verification and mapping, no I/O. */

@@ -61,4 +61,16 @@ describe('loadSettings', () => {
   it('asks for a stage when none is given', () => {
     expect(() => loadSettings(undefined)).toThrow(/no stage given: pass -c stage=<name>/);
   });
+
+  it('runs Stripe in test mode on dev and staging, live on prod, live when unset, and nothing else', () => {
+    expect(['dev', 'staging', 'prod'].map((stage) => loadSettings(stage).stripeMode)).toEqual([
+      'test',
+      'test',
+      'live',
+    ]);
+    expect(loadSettings('bare', { bare: without('stripeMode') }).stripeMode).toBe('live');
+    expect(() => loadSettings('broken', { broken: { ...dev, stripeMode: 'sandbox' } })).toThrow(
+      /^stage broken: stripeMode must be 'live' or 'test'$/,
+    );
+  });
 });

@@ -288,6 +288,7 @@ describe('environment', () => {
       [ENV.endpointOverrides]: '{}',
       [ENV.credentialsMaxAge]: '300',
       [ENV.webhookPublicKeys]: '{}',
+      [ENV.stripeMode]: 'test',
       POWERTOOLS_SERVICE_NAME: 'listbackup-integrations',
       LOG_LEVEL: 'INFO',
     });

@@ -133,3 +133,17 @@ it('does not disconnect a connection made after the deauthorization (late delive
   expect(JSON.parse(res.body as string)).toMatchObject({ changed: 0, skipped: 1 });
   expect((await readConnection(s))?.status).toBe('active');
 });
+
+it("ignores a deauthorization of the other Stripe mode: the stage's connection stays connected", async () => {
+  // The test stage runs in Stripe test mode (STRIPE_MODE=test, test/support/env.ts); a live-mode event for the
+  // same account id must not touch it, as a test-mode event must not touch a live stage's connection.
+  const acct = account();
+  const s = await seedConnection(world, 'stripe', { stripeAccountId: acct });
+  const res = await world.handler(delivery({ ...deauthorized(acct), livemode: true }));
+  expect(res.statusCode).toBe(200);
+  expect(JSON.parse(res.body as string)).toEqual({ status: 'ignored' });
+  expect((await readConnection(s))?.status).toBe('active');
+  expect(secretDeleted(world, s.secretName)).toBe(false);
+  expect(eventsFor(world, s.accountId)).toHaveLength(0);
+  expect(await activities(s.accountId)).toHaveLength(0);
+});

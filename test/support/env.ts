@@ -8,6 +8,8 @@ process.env.API_URL = TEST_API_URL;
 process.env.APP_URL = TEST_APP_URL;
 process.env.CLIENT_SECRET_PREFIX = TEST_SECRET_PREFIX;
 process.env.AWS_REGION = 'us-west-2';
+// The Stripe fixtures are test-mode events (livemode: false), as on the dev stage.
+process.env.STRIPE_MODE = 'test';
 process.env.AWS_ACCESS_KEY_ID = 'test';
 process.env.AWS_SECRET_ACCESS_KEY = 'test';
 process.env.AWS_EC2_METADATA_DISABLED = 'true';

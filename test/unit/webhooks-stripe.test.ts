@@ -107,4 +107,22 @@ describe('stripe webhook events', () => {
     ).toBe('ignore');
     expect(stripeWebhooks.interpret(request('not json'), { now: NOW }).action.kind).toBe('ignore');
   });
+
+  it("acts only on events of the stage's Stripe mode (a live Connect endpoint also gets test events)", () => {
+    const interpret = (livemode: boolean, stripeMode: 'live' | 'test') =>
+      stripeWebhooks.interpret(request(event({ livemode })), { now: NOW, stripeMode }).action;
+    expect(interpret(false, 'live')).toEqual({
+      kind: 'ignore',
+      reason: 'test-mode event on a live-mode stage',
+    });
+    expect(interpret(true, 'test')).toEqual({
+      kind: 'ignore',
+      reason: 'live-mode event on a test-mode stage',
+    });
+    expect(interpret(true, 'live')).toMatchObject({
+      kind: 'disconnect',
+      externalKeys: ['stripe#stripeAccountId=acct_1Abc'],
+    });
+    expect(interpret(false, 'test')).toMatchObject({ kind: 'disconnect' });
+  });
 });
