@@ -14,7 +14,7 @@ import {
 } from './report';
 import { notDeployedAdvice, type SecretStore, type StoreContext } from './secret-store';
 import { allTargets, targetOf, type TargetId } from './targets';
-import { assertValid, parseImportFile, validateValues, type Values } from './validate';
+import { assertValid, parseImportFile, stripeModeProblems, validateValues, type Values } from './validate';
 
 /** Everything the tool touches from outside: streams, environment, files, and Secrets Manager. */
 export interface Deps extends Io {
@@ -136,7 +136,7 @@ async function set(stage: string, id: TargetId, deps: Deps): Promise<ExitCode> {
   const settings = settingsOf(stage);
   const target = targetOf(settings.secretPrefix, id);
   const values = await readValues(target, deps);
-  assertValid(validateValues(target, values));
+  assertValid([...validateValues(target, values), ...stripeModeProblems(settings, id, values)]);
   const context = contextOf(settings);
   const store = deps.store(context);
   const desired = desiredOf(settings.secretPrefix, id, values);
@@ -165,6 +165,7 @@ async function importFile(stage: string, file: string, dryRun: boolean, deps: De
     );
   }
   const entries = parseImportFile(text, (id) => targetOf(settings.secretPrefix, id));
+  assertValid(entries.flatMap((e) => stripeModeProblems(settings, e.target, e.values)));
   const context = contextOf(settings);
   const store = deps.store(context);
   const desired = entries.flatMap((e) => desiredOf(settings.secretPrefix, e.target, e.values));

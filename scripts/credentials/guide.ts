@@ -45,7 +45,8 @@ const REGISTRATION: Record<ProviderId, string> = {
   stripe:
     'Connect settings > OAuth: enable OAuth for Standard accounts and add the redirect URIs; the page shows the ' +
     "client id (ca_..., live and test differ). The client secret is the platform's secret API key (sk_live_... / " +
-    'sk_test_...).',
+    "sk_test_...), of the stage's Stripe mode (stripeMode: dev and staging test, prod live); the tool refuses a key " +
+    'of the other mode.',
 };
 
 interface StageUrl {

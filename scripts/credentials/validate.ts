@@ -48,6 +48,28 @@ function fieldProblems(target: Target, field: Field, value: string | undefined):
   return [];
 }
 
+/** Stripe's secret and restricted keys name their mode: sk_live_…, sk_test_…, rk_live_…, rk_test_…. */
+const STRIPE_KEY_MODE = /^[sr]k_(live|test)_/;
+
+/**
+ * A Stripe platform key of the other mode than the stage's `stripeMode`: its connections would be of that mode
+ * while the webhook handler acts only on events of the stage's mode. Names the modes, never the key.
+ */
+export function stripeModeProblems(
+  settings: { stage: string; stripeMode: 'live' | 'test' },
+  id: TargetId,
+  values: Values,
+): string[] {
+  if (id !== 'stripe') return [];
+  const mode = STRIPE_KEY_MODE.exec(values.clientSecret ?? '')?.[1];
+  return mode && mode !== settings.stripeMode
+    ? [
+        `stripe clientSecret is a ${mode}-mode key, but stage ${settings.stage} runs Stripe in ${settings.stripeMode} ` +
+          'mode (setting stripeMode in lib/stages.ts)',
+      ]
+    : [];
+}
+
 /** Every problem of a target's values (empty when all fields are valid). */
 export function validateValues(target: Target, values: Values): string[] {
   return target.fields.flatMap((field) => fieldProblems(target, field, values[field.key]));

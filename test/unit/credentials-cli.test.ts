@@ -361,6 +361,33 @@ describe('set', () => {
     expectNoValues(outputs(c), [secret, 'pk_live_123']);
   });
 
+  it("refuses a Stripe key of the other mode than the stage's, and takes one of the same mode", async () => {
+    deployAll();
+    const id = clientIdFor('stripe');
+    const live = `sk_live_${clientSecret()}`;
+    const c = capture();
+    expect(
+      await main(
+        ['set', 'stripe', '--stage', 'dev'],
+        depsWith(c, store, { stdin: pipedStdin(`${id}\n${live}\n`) }),
+      ),
+    ).toBe(EXIT.invalidInput);
+    expect(c.err()).toMatch(
+      /stripe clientSecret is a live-mode key, but stage dev runs Stripe in test mode \(setting stripeMode/,
+    );
+    expect(sm.calls()).toHaveLength(0);
+    expectNoValues(outputs(c), [live]);
+
+    const test = `sk_test_${clientSecret()}`;
+    expect(
+      await main(
+        ['set', 'stripe', '--stage', 'dev'],
+        depsWith(capture(), store, { stdin: pipedStdin(`${id}\n${test}\n`) }),
+      ),
+    ).toBe(EXIT.ok);
+    expect(backend.get(`${PREFIX}/stripe/client_secret`)?.value).toBe(test);
+  });
+
   it('refuses a secret on the command line, pointing at shell history', async () => {
     const secret = clientSecret();
     const c = capture();
@@ -527,6 +554,23 @@ describe('import', () => {
         (v) => v.length > 8 && !/^[a-z0-9]+$/.test(v),
       ),
     );
+  });
+
+  it("writes nothing when the file's Stripe key is of the other mode than the stage's", async () => {
+    deployAll();
+    const file = fileOf(['google', 'stripe']);
+    file.content.stripe.clientSecret = `rk_live_${clientSecret()}`;
+    const c = capture();
+    const code = await main(
+      ['import', '--stage', 'staging', '--file', 'f.json'],
+      depsWith(c, store, { files: { 'f.json': JSON.stringify(file.content) } }),
+    );
+    expect(code).toBe(EXIT.invalidInput);
+    expect(c.err()).toMatch(
+      /stripe clientSecret is a live-mode key, but stage staging runs Stripe in test mode/,
+    );
+    expect(sm.calls()).toHaveLength(0);
+    expectNoValues(outputs(c), [file.content.stripe.clientSecret]);
   });
 
   it('writes nothing when any secret is missing', async () => {
