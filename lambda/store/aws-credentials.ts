@@ -4,7 +4,7 @@
 // a container credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI) is the one other source a
 // handler can meet. The SDK's default chain (@aws-sdk/credential-provider-node) also bundles SSO, INI profiles,
 // credential_process, web identity and IMDS with their STS and SSO clients: about 130 KB of a 400 KB handler bundle
-// that no Lambda invocation runs, and a fifth of its import time (docs/performance.md).
+// that no Lambda invocation runs, and about a sixth of its import time (docs/performance.md).
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { fromHttp } from '@aws-sdk/credential-provider-http';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Logger } from '@smithy/types';
