@@ -2,20 +2,15 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { TABLES, physicalTableName } from '../lambda/store/tables';
+import { TABLES, TABLE_NAMES, physicalTableName } from '../lambda/store/tables';
 import type { TableName } from '../lambda/store/tables';
 import type { DynamoAction } from './dynamo-actions';
 
-/** Tables owned by the core service. */
-export const IMPORTED_TABLES = [
-  'users',
-  'accounts',
-  'user-accounts',
-  'activity',
-  'sources',
-  'platform-connections',
-] as const;
-export type ImportedTableName = (typeof IMPORTED_TABLES)[number];
+/** Tables owned by the core service: the ones lambda/store/tables.ts marks `owned: false`. */
+export type ImportedTableName = Exclude<TableName, 'oauth-states'>;
+export const IMPORTED_TABLES: readonly ImportedTableName[] = TABLE_NAMES.filter(
+  (name): name is ImportedTableName => !TABLES[name].owned,
+);
 
 /** An index of an imported table, as declared in lambda/store/tables.ts. */
 export type IndexOf<T extends ImportedTableName> = T extends 'platform-connections'
@@ -35,7 +30,7 @@ export class ImportedTables extends Construct {
       IMPORTED_TABLES.map((name) => [
         name,
         dynamodb.Table.fromTableAttributes(this, name, {
-          tableName: physicalTableName(props.tablePrefix, name as TableName),
+          tableName: physicalTableName(props.tablePrefix, name),
         }),
       ]),
     ) as Record<ImportedTableName, dynamodb.ITable>;
