@@ -415,23 +415,56 @@ async function awsCalls(local: LocalEnv, worker: string, bundles: Record<string,
   return uses;
 }
 
-async function warmRuns(local: LocalEnv, worker: string, bundles: Record<string, string>) {
+/**
+ * A start container and a callback container (profiled with `profile`), each warmed by RUNS.warmup + RUNS.warm
+ * invocations one at a time: the starts, then a callback for every state they returned. The caller stops them.
+ */
+async function warmBatches(
+  local: LocalEnv,
+  worker: string,
+  bundles: Record<string, string>,
+  profile = false,
+) {
   const env = local.handlerEnv(false);
-  const start = await Container.start(worker, env, { 'oauth-start': bundles['oauth-start'] });
-  const callback = await Container.start(worker, env, { 'oauth-callback': bundles['oauth-callback'] });
+  const flags = (name: string) => (profile ? cpuProfile(`warm-${name}`) : []);
+  const start = await Container.start(
+    worker,
+    env,
+    { 'oauth-start': bundles['oauth-start'] },
+    flags('oauth-start'),
+  );
+  const callback = await Container.start(
+    worker,
+    env,
+    { 'oauth-callback': bundles['oauth-callback'] },
+    flags('oauth-callback'),
+  );
+  // A profiled worker writes its profile when it exits after the IPC channel closes.
+  const stop = async () => {
+    await Promise.all([start.stop(), callback.stop()]);
+  };
   try {
     const total = RUNS.warmup + RUNS.warm;
-    progress(`warm: ${total} start invocations`);
+    progress(`warm: ${total} start invocations${profile ? ', profiled' : ''}`);
     const starts = await start.batch(
       'oauth-start',
       Array.from({ length: total }, () => startEvent(newCaller())),
     );
-    const states = starts.results.map(stateOf);
-    progress(`warm: ${total} callback invocations`);
+    progress(`warm: ${total} callback invocations${profile ? ', profiled' : ''}`);
     const callbacks = await callback.batch(
       'oauth-callback',
-      states.map((s) => callbackEvent(s)),
+      starts.results.map((r) => callbackEvent(stateOf(r))),
     );
+    return { start, starts, callbacks, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function warmRuns(local: LocalEnv, worker: string, bundles: Record<string, string>) {
+  const { start, starts, callbacks, stop } = await warmBatches(local, worker, bundles);
+  try {
     const notPending = callbacks.results.filter((r) => redirectOf(r).status !== 'pending').length;
     if (notPending) throw new Error(`${notPending} warm callbacks did not answer pending`);
     progress('warm: calibrating loopback HTTP round trips');
@@ -490,40 +523,14 @@ async function warmRuns(local: LocalEnv, worker: string, bundles: Record<string,
       'oauth-callback': summarize(callbacks.wallMs.slice(RUNS.warmup)).p50,
     };
   } finally {
-    await Promise.all([start.stop(), callback.stop()]);
+    await stop();
   }
 }
 
 /** `--profile`: a warm run of start and callback in containers of their own, profiled (not measured). */
 async function warmProfiles(local: LocalEnv, worker: string, bundles: Record<string, string>) {
-  const env = local.handlerEnv(false);
-  const total = RUNS.warmup + RUNS.warm;
-  progress(`profiling ${total} warm starts and callbacks into ${PROFILE_DIR}`);
-  const start = await Container.start(
-    worker,
-    env,
-    { 'oauth-start': bundles['oauth-start'] },
-    cpuProfile('warm-oauth-start'),
-  );
-  const callback = await Container.start(
-    worker,
-    env,
-    { 'oauth-callback': bundles['oauth-callback'] },
-    cpuProfile('warm-oauth-callback'),
-  );
-  try {
-    const starts = await start.batch(
-      'oauth-start',
-      Array.from({ length: total }, () => startEvent(newCaller())),
-    );
-    await callback.batch(
-      'oauth-callback',
-      starts.results.map((r) => callbackEvent(stateOf(r))),
-    );
-  } finally {
-    // A worker writes its profile when it exits after the IPC channel closes.
-    await Promise.all([start.stop(), callback.stop()]);
-  }
+  progress(`profiling warm starts and callbacks into ${PROFILE_DIR}`);
+  await (await warmBatches(local, worker, bundles, true)).stop();
 }
 
 async function loadRun(local: LocalEnv, worker: string, bundles: Record<string, string>) {
