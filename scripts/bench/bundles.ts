@@ -51,8 +51,8 @@ export async function buildTool(entry: string, outfile: string): Promise<void> {
   });
 }
 
-/** Probes that measure the floor the SDK and Powertools set on a cold start (scripts/bench/probes). */
-export const PROBES = ['dynamodb-client', 'start-dependencies'] as const;
+/** Probes: the trivial-handler baseline and the floor the SDK and Powertools set on a cold start (scripts/bench/probes). */
+export const PROBES = ['trivial', 'dynamodb-client', 'start-dependencies'] as const;
 
 /** Bundles each probe with the stack's esbuild settings into `outDir/probe-<name>.mjs`. */
 export async function buildProbes(outDir: string): Promise<Record<(typeof PROBES)[number], string>> {

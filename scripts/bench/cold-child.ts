@@ -10,7 +10,11 @@ const { handler } = (await import(pathToFileURL(BENCH_BUNDLE as string).href)) a
 // Without BENCH_EVENT the child only imports the bundle: the import's share of a cold start.
 if (BENCH_EVENT) {
   const result = await handler(JSON.parse(BENCH_EVENT));
-  const seen = `${result.statusCode} ${result.headers?.location ?? ''} ${result.body ?? ''}`;
+  // An HTTP handler's status, redirect and body; token-access answers a plain object.
+  const seen =
+    result.statusCode === undefined
+      ? JSON.stringify(result)
+      : `${result.statusCode} ${result.headers?.location ?? ''} ${result.body ?? ''}`;
   if (!seen.includes(BENCH_EXPECT as string)) {
     process.stderr.write(`cold invocation answered ${result.statusCode}, expected ${BENCH_EXPECT}\n`);
     process.exit(1);

@@ -41,16 +41,23 @@ export class Container {
   }
 
   /**
-   * Forks a worker with the handler environment and imports `bundles` (name -> .mjs) into it; `execArgv` are Node
-   * flags of the worker (none, as in Lambda, unless a profile is wanted).
+   * Forks a worker on the `node` binary `execPath` with the handler environment and imports `bundles`
+   * (name -> .mjs) into it; `execArgv` are Node flags of the worker (none, as in Lambda, unless a profile is wanted).
    */
   static async start(
     workerFile: string,
     env: Record<string, string>,
     bundles: Record<string, string>,
-    execArgv: string[] = [],
+    options: { execPath: string; execArgv?: string[] },
   ) {
-    const child = track(fork(workerFile, [], { env, execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }));
+    const child = track(
+      fork(workerFile, [], {
+        env,
+        execPath: options.execPath,
+        execArgv: options.execArgv ?? [],
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      }),
+    );
     await new Promise<void>((resolve, reject) => {
       child.once('message', () => resolve());
       child.once('exit', (code) => reject(new Error(`worker exited before it was ready (${code})`)));
@@ -112,14 +119,15 @@ export const BARE_NODE = [
   "const c=process.cpuUsage();process.stderr.write('cpu='+(c.user+c.system)/1000)",
 ];
 
-/** Wall time (ms) from spawn to exit of `node args...` and the CPU it reports; rejects on a non-zero exit. */
+/** Wall time (ms) from spawn to exit of `<node> args...` and the CPU it reports; rejects on a non-zero exit. */
 export function timedNode(
+  node: string,
   args: string[],
   env: Record<string, string>,
 ): Promise<{ wallMs: number; cpuMs: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = track(spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] }));
+    const child = track(spawn(node, args, { env, stdio: ['ignore', 'ignore', 'pipe'] }));
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-2000)));
     child.once('error', reject);
