@@ -12,6 +12,8 @@ interface StoredSecret {
   createdAt: number;
   lastChangedAt: number;
   deletedAt?: number;
+  /** End of the recovery window of a scheduled deletion (DescribeSecret's DeletedDate). */
+  deletionDate?: number;
   description?: string;
   tags?: { Key: string; Value: string }[];
 }
@@ -68,10 +70,15 @@ export async function startAwsStandins(
   const counts: Record<string, number> = {};
   const published: PublishedEvent[] = [];
 
-  const find = (all: Record<string, StoredSecret>, id: string): StoredSecret => {
+  /** The secret named or ARN'd `id`, also when scheduled for deletion (DescribeSecret, RestoreSecret answer those). */
+  const lookup = (all: Record<string, StoredSecret>, id: string): StoredSecret => {
     const s = all[id] ?? Object.values(all).find((x) => x.arn === id);
     if (!s)
       throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    return s;
+  };
+  const find = (all: Record<string, StoredSecret>, id: string): StoredSecret => {
+    const s = lookup(all, id);
     if (s.deletedAt) throw new AwsError('InvalidRequestException', 'the secret is marked for deletion');
     return s;
   };
@@ -136,7 +143,8 @@ export async function startAwsStandins(
       return { ARN: s.arn, Name: s.name, VersionId: versionId, VersionStages: ['AWSCURRENT'] };
     },
     'secretsmanager.DescribeSecret': (input) => {
-      const s = find(load(), String(input.SecretId));
+      // AWS describes a secret scheduled for deletion too, with the date it goes (DeletedDate).
+      const s = lookup(load(), String(input.SecretId));
       return {
         ARN: s.arn,
         Name: s.name,
@@ -144,6 +152,7 @@ export async function startAwsStandins(
         LastChangedDate: s.lastChangedAt / 1000,
         CreatedDate: s.createdAt / 1000,
         Tags: s.tags,
+        ...(s.deletedAt ? { DeletedDate: (s.deletionDate ?? s.deletedAt) / 1000 } : {}),
       };
     },
     'secretsmanager.ListSecrets': () => ({
@@ -153,20 +162,28 @@ export async function startAwsStandins(
     }),
     'secretsmanager.DeleteSecret': (input) => {
       const all = load();
-      const s = find(all, String(input.SecretId));
+      const id = String(input.SecretId);
+      if (input.ForceDeleteWithoutRecovery === true) {
+        // As AWS: gone at once, also when scheduled already; a missing secret is no error.
+        const s = all[id] ?? Object.values(all).find((x) => x.arn === id);
+        if (s) delete all[s.name];
+        save(all);
+        return { ARN: s?.arn, Name: s?.name ?? id, DeletionDate: Date.now() / 1000 };
+      }
+      const s = find(all, id);
+      const days = Number(input.RecoveryWindowInDays ?? 30);
       s.deletedAt = Date.now();
+      s.deletionDate = s.deletedAt + days * 86_400_000;
       // The stand-in drops the values at once: nothing readable stays behind locally.
       s.versions = s.versions.map((v) => ({ ...v, value: '' }));
       save(all);
-      const days = Number(input.RecoveryWindowInDays ?? 30);
-      return { ARN: s.arn, Name: s.name, DeletionDate: (Date.now() + days * 86_400_000) / 1000 };
+      return { ARN: s.arn, Name: s.name, DeletionDate: s.deletionDate / 1000 };
     },
     'secretsmanager.RestoreSecret': (input) => {
       const all = load();
-      const s = all[String(input.SecretId)];
-      if (!s)
-        throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+      const s = lookup(all, String(input.SecretId));
       delete s.deletedAt;
+      delete s.deletionDate;
       save(all);
       return { ARN: s.arn, Name: s.name };
     },

@@ -1,5 +1,9 @@
 // The real CLI as a child process (tsx) against the file-backed Secrets Manager stand-in, values fed on stdin.
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,4 +106,15 @@ it('refuses a secret passed as an argument, with exit code 2 and nothing written
   expect(run.stderr).toMatch(/shell history/);
   expectNoValues([run.stdout, run.stderr], [secret]);
   expect(aws.calls()['secretsmanager.PutSecretValue'] ?? 0).toBe(calls);
+});
+
+it('reports a secret scheduled for deletion in status against the local stand-in, as against AWS', async () => {
+  const client = new SecretsManagerClient({ region: 'us-west-2', endpoint: aws.endpoint });
+  await client.send(
+    new DeleteSecretCommand({ SecretId: 'app/oauth/keap/client_secret', RecoveryWindowInDays: 7 }),
+  );
+  client.destroy();
+  const run = await cli(['status', '--stage', 'dev'], '');
+  expect(run.stderr).not.toMatch(/failed/);
+  expect(run.stdout).toMatch(/keap\s+app\/oauth\/keap\/client_secret\s+scheduled for deletion/);
 });
