@@ -46,6 +46,11 @@ export interface ConnectionItem {
   connectedBy: string;
   createdAt: string;
   updatedAt: string;
+  /**
+   * When the grant was last shown to be live: the (re)connect or the last successful refresh. A failed
+   * refresh moves `updatedAt`, not this; a webhook's out-of-order check compares against this.
+   */
+  grantedAt?: string;
 }
 
 export type ActivityType =
@@ -144,6 +149,7 @@ export function connectionItem(
     connectedBy: base.connectedBy,
     createdAt: base.createdAt,
     updatedAt: new Date(now).toISOString(),
+    grantedAt: new Date(now).toISOString(),
   };
 }
 

@@ -129,6 +129,7 @@ export async function markRefreshed(
     refreshPartition: fields.refreshDueAt ? 'refresh' : undefined,
     refreshDueAt: fields.refreshDueAt,
     updatedAt: at,
+    grantedAt: at,
   };
   for (const field of REFRESH_BOOKKEEPING) sets[field] = undefined;
   return updateWhileActive(tableName, connection, sets);

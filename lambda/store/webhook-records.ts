@@ -14,9 +14,12 @@ export interface ConnectionRef {
 
 /** What the transaction does to the connection and its source. */
 export type RecordChange =
-  /** Status `disconnected`, off the refresh schedule; skipped when already disconnected or (re)connected after `occurredAt`. */
-  | { kind: 'disconnect'; at: string; occurredAt: string; errorCode: string }
-  /** Connection record deleted; source kept for its owner, stripped of the external identifiers; skipped for active connections. */
+  /**
+   * Status `disconnected`, off the refresh schedule; skipped when already disconnected or, given
+   * `occurredAt`, (re)connected or refreshed successfully after it.
+   */
+  | { kind: 'disconnect'; at: string; occurredAt?: string; errorCode: string }
+  /** Connection record deleted; source kept for its owner, stripped of the external identifiers. */
   | { kind: 'redact'; at: string; redactedName: string }
   /** Records untouched: the activity entry only. */
   | { kind: 'notify' };
@@ -48,19 +51,38 @@ function connectionItem(
       },
       [],
     );
+    if (change.occurredAt === undefined)
+      return {
+        Update: {
+          TableName: tables.connections,
+          Key,
+          ...set,
+          ConditionExpression: 'attribute_exists(#sid) AND #st <> :disconnected',
+          ExpressionAttributeNames: { ...set.ExpressionAttributeNames, '#sid': 'sourceId', '#st': 'status' },
+          ExpressionAttributeValues: {
+            ...set.ExpressionAttributeValues,
+            ...toItem({ ':disconnected': 'disconnected' }),
+          },
+        },
+      };
     return {
       Update: {
         TableName: tables.connections,
         Key,
         ...set,
-        // Out-of-order safe: a connection made or refreshed after the provider's event is newer than it.
+        // Out-of-order safe: only a (re)connect or a successful refresh after the provider's event is newer
+        // than it (grantedAt); a failed refresh attempt moves updatedAt only. Items written before grantedAt
+        // existed keep the older rule on updatedAt.
         ConditionExpression:
-          'attribute_exists(#sid) AND #st <> :disconnected AND (#st <> :active OR #upd <= :occurred)',
+          'attribute_exists(#sid) AND #st <> :disconnected AND (#st <> :active OR ' +
+          '(attribute_exists(#granted) AND #granted <= :occurred) OR ' +
+          '(attribute_not_exists(#granted) AND #upd <= :occurred))',
         ExpressionAttributeNames: {
           ...set.ExpressionAttributeNames,
           '#sid': 'sourceId',
           '#st': 'status',
           '#upd': 'updatedAt',
+          '#granted': 'grantedAt',
         },
         ExpressionAttributeValues: {
           ...set.ExpressionAttributeValues,
@@ -70,13 +92,13 @@ function connectionItem(
     };
   }
   if (change.kind === 'redact') {
+    // A compliance erasure is never skipped for the connection's state: effects.ts disconnects it first.
     return {
       Delete: {
         TableName: tables.connections,
         Key,
-        ConditionExpression: 'attribute_exists(#sid) AND #st <> :active',
-        ExpressionAttributeNames: { '#sid': 'sourceId', '#st': 'status' },
-        ExpressionAttributeValues: toItem({ ':active': 'active' }),
+        ConditionExpression: 'attribute_exists(#sid)',
+        ExpressionAttributeNames: { '#sid': 'sourceId' },
       },
     };
   }
@@ -106,9 +128,10 @@ function sourceItem(
 }
 
 /**
- * Applies `change` to one connection, its source, an activity entry and the delivery's progress, all or
- * nothing. `skipped` when the connection's own condition says the change does not apply (already done,
- * newer than the event, or still active for redact); a source the sources service removed is left out.
+ * Applies `change` to one connection, its source, an activity entry and the delivery's progress (under
+ * `progressKey`), all or nothing. `skipped` when the connection's own condition says the change does not
+ * apply (gone, already disconnected, or newer than the event); a source the sources service removed is
+ * left out.
  */
 export async function applyRecordChange(
   tables: RecordTables,
@@ -117,6 +140,7 @@ export async function applyRecordChange(
   ref: ConnectionRef,
   change: RecordChange,
   entry: ActivityItem,
+  progressKey = `${ref.accountId}/${ref.sourceId}`,
 ): Promise<ApplyOutcome> {
   const connection = connectionItem(tables, ref, change);
   let source = sourceItem(tables, ref, change);
@@ -125,7 +149,7 @@ export async function applyRecordChange(
       connection,
       source,
       { Put: { TableName: tables.activity, Item: toItem(entry) } },
-      appliedProgress(statesTable, claim, `${ref.accountId}/${ref.sourceId}`),
+      appliedProgress(statesTable, claim, progressKey),
     ];
     const present = items.filter((i): i is TransactWriteItem => i !== undefined);
     try {

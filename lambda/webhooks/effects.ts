@@ -26,42 +26,55 @@ export interface EffectSummary {
 }
 
 type Acting = Exclude<WebhookAction, { kind: 'ignore' }>;
+/**
+ * One pass over a connection: the delivery's action, or the disconnect a redact runs first on a connection
+ * that is not disconnected yet (the uninstall never arrived or failed), so that it ends like any other.
+ */
+type Step = Acting | { kind: 'disconnect-for-redact' };
 type ClaimHeld = Extract<Claim, { outcome: 'claimed' }>;
 
 const refOf = (c: ConnectionRef) => `${c.accountId}/${c.sourceId}`;
+/** Progress key of the disconnect a redact runs first (kept apart from the redact's own). */
+const DISCONNECT_FIRST = '/disconnect';
 
-function change(action: Acting, provider: ProviderId, now: number): RecordChange {
+function change(step: Step, provider: ProviderId, now: number): RecordChange {
   const at = new Date(now).toISOString();
-  if (action.kind === 'disconnect')
+  if (step.kind === 'disconnect')
     return {
       kind: 'disconnect',
       at,
-      occurredAt: new Date(action.occurredAt).toISOString(),
+      occurredAt: new Date(step.occurredAt).toISOString(),
       errorCode: 'uninstalled',
     };
-  if (action.kind === 'redact')
+  if (step.kind === 'disconnect-for-redact') return { kind: 'disconnect', at, errorCode: 'redacted' };
+  if (step.kind === 'redact')
     return { kind: 'redact', at, redactedName: `${PROVIDERS[provider].displayName} (redacted)` };
   return { kind: 'notify' };
 }
 
-function message(action: Acting, provider: ProviderId): string {
+function message(step: Step, provider: ProviderId): string {
   const name = PROVIDERS[provider].displayName;
-  if (action.kind === 'disconnect')
-    return `${name} disconnected: ${action.reason.charAt(0).toLowerCase()}${action.reason.slice(1)}`;
-  if (action.kind === 'redact')
+  if (step.kind === 'disconnect')
+    return `${name} disconnected: ${step.reason.charAt(0).toLowerCase()}${step.reason.slice(1)}`;
+  if (step.kind === 'disconnect-for-redact')
+    return `${name} disconnected: the shop asked to erase its data (shop/redact)`;
+  if (step.kind === 'redact')
     return `${name} asked to erase this shop's data (shop/redact): tokens and connection record deleted`;
-  return action.message;
+  return step.message;
 }
 
-/** The secret step: deletion scheduled on disconnect, immediate on redact, none on notify. Idempotent. */
-async function secretStep(action: Acting, secretName: string): Promise<void> {
-  if (action.kind === 'disconnect') await scheduleDeletion(secretName);
-  else if (action.kind === 'redact') await deleteTokensNow(secretName);
+/**
+ * The secret step: deletion scheduled on disconnect, immediate on redact, none on notify (nor on the
+ * disconnect before a redact: the redact deletes at once). Idempotent.
+ */
+async function secretStep(step: Step, secretName: string): Promise<void> {
+  if (step.kind === 'disconnect') await scheduleDeletion(secretName);
+  else if (step.kind === 'redact') await deleteTokensNow(secretName);
 }
 
 async function publishStep(
   ctx: EffectContext,
-  action: Acting,
+  step: Step,
   provider: ProviderId,
   ref: ConnectionRef,
   delivery: Delivery,
@@ -73,16 +86,57 @@ async function publishStep(
     connectionId: connectionIdOf(ref.sourceId),
     webhook: delivery.topic,
   };
-  if (action.kind === 'disconnect') {
+  if (step.kind === 'disconnect' || step.kind === 'disconnect-for-redact') {
     await publish(ctx.eventBusName, DETAIL_TYPES.connectionDisconnected, {
       ...base,
-      reason: 'uninstalled_at_provider',
+      reason: step.kind === 'disconnect' ? 'uninstalled_at_provider' : 'shop_redacted',
     });
-  } else if (action.kind === 'redact') {
-    await publish(ctx.eventBusName, DETAIL_TYPES.shopRedactRequested, { ...base, shop: action.shop });
+  } else if (step.kind === 'redact') {
+    await publish(ctx.eventBusName, DETAIL_TYPES.shopRedactRequested, { ...base, shop: step.shop });
   } else {
-    await publish(ctx.eventBusName, DETAIL_TYPES[action.detailType], { ...base, ...action.detail });
+    await publish(ctx.eventBusName, DETAIL_TYPES[step.detailType], { ...base, ...step.detail });
   }
+}
+
+/** One step on one connection, resumable through the delivery's progress under `key`. */
+async function applyStep(
+  ctx: EffectContext,
+  claim: ClaimHeld,
+  provider: ProviderId,
+  delivery: Delivery,
+  step: Step,
+  ref: ConnectionRef,
+  key: string,
+  now: number,
+): Promise<'changed' | 'skipped' | 'done'> {
+  if (claim.published.has(key)) return 'done';
+  if (!claim.applied.has(key)) {
+    const disconnects = step.kind === 'disconnect' || step.kind === 'disconnect-for-redact';
+    const entry = activity(
+      ref.accountId,
+      disconnects ? 'integration.disconnected' : 'integration.webhook',
+      provider,
+      message(step, provider),
+      now,
+      { sourceId: ref.sourceId },
+    );
+    const outcome = await applyRecordChange(
+      ctx.tables,
+      ctx.statesTable,
+      claim,
+      ref,
+      change(step, provider, now),
+      entry,
+      key,
+    );
+    if (outcome === 'skipped') return 'skipped';
+    claim.applied.add(key);
+  }
+  await secretStep(step, tokenSecretName(ref.accountId, ref.sourceId));
+  await publishStep(ctx, step, provider, ref, delivery);
+  await recordPublished(ctx.statesTable, claim, key);
+  claim.published.add(key);
+  return 'changed';
 }
 
 /**
@@ -90,7 +144,8 @@ async function publishStep(
  * attempt stopped: records and activity in one transaction that also marks the connection as applied
  * for this delivery; then the token secret; then the event, after which it is marked published. A crash
  * between the steps leaves the delivery unfinished, and the provider's retry completes it.
- * Shareable with the user-initiated disconnect, which has the same three steps.
+ * A redact always erases: a connection not yet disconnected is disconnected first (its own activity and
+ * `Connection Disconnected` event), then redacted.
  */
 export async function applyToConnection(
   ctx: EffectContext,
@@ -101,34 +156,12 @@ export async function applyToConnection(
   now: number,
 ): Promise<'changed' | 'skipped' | 'done'> {
   const key = refOf(ref);
-  if (claim.published.has(key)) return 'done';
-  if (!claim.applied.has(key)) {
-    const entry = activity(
-      ref.accountId,
-      delivery.action.kind === 'disconnect' ? 'integration.disconnected' : 'integration.webhook',
-      provider,
-      message(delivery.action, provider),
-      now,
-      {
-        sourceId: ref.sourceId,
-      },
-    );
-    const outcome = await applyRecordChange(
-      ctx.tables,
-      ctx.statesTable,
-      claim,
-      ref,
-      change(delivery.action, provider, now),
-      entry,
-    );
-    if (outcome === 'skipped') return 'skipped';
-    claim.applied.add(key);
+  if (delivery.action.kind === 'redact' && !claim.applied.has(key)) {
+    // Skipped when already disconnected (or gone); either way the redact below runs next.
+    const step = { kind: 'disconnect-for-redact' } as const;
+    await applyStep(ctx, claim, provider, delivery, step, ref, key + DISCONNECT_FIRST, now);
   }
-  await secretStep(delivery.action, tokenSecretName(ref.accountId, ref.sourceId));
-  await publishStep(ctx, delivery.action, provider, ref, delivery);
-  await recordPublished(ctx.statesTable, claim, key);
-  claim.published.add(key);
-  return 'changed';
+  return applyStep(ctx, claim, provider, delivery, delivery.action, ref, key, now);
 }
 
 /** Applies a delivery's action to every connection it names (and finishes those an earlier attempt started). */
@@ -150,7 +183,8 @@ export async function applyDelivery(
   // A redacted connection record is gone from the index: finish it from the delivery's own progress.
   for (const key of claim.applied) {
     const [accountId, sourceId] = key.split('/');
-    if (!refs.has(key) && accountId && sourceId) refs.set(key, { accountId, sourceId });
+    if (accountId && sourceId && !refs.has(`${accountId}/${sourceId}`))
+      refs.set(`${accountId}/${sourceId}`, { accountId, sourceId });
   }
   const summary: EffectSummary = { changed: 0, skipped: 0 };
   for (const ref of refs.values()) {

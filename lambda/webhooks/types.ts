@@ -23,7 +23,10 @@ export type NotifyDetail = 'customerDataRequested' | 'customerRedactRequested';
 export type WebhookAction =
   /** Uninstall / deauthorization: tokens deleted, connection and source disconnected, activity, event. */
   | { kind: 'disconnect'; externalKeys: string[]; occurredAt: number; reason: string }
-  /** Shopify shop/redact: tokens deleted now, connection record deleted, source stripped of shop identifiers. */
+  /**
+   * Shopify shop/redact: tokens deleted now, connection record deleted, source stripped of shop identifiers;
+   * a connection not disconnected yet is disconnected first. Never skipped for the connection's state.
+   */
   | { kind: 'redact'; externalKeys: string[]; occurredAt: number; shop: string }
   /** Shopify customer requests: activity and an event for the services that hold backed-up data. */
   | {

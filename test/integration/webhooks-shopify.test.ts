@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { shopifyWebhookHmac } from '../../lambda/webhooks/shopify';
 import { DETAIL_TYPES } from '../../lambda/store/events';
+import { markRefreshed, recordRefreshFailure } from '../../lambda/store/connections';
 import {
   activities,
   eventsFor,
@@ -10,6 +11,7 @@ import {
   secretDeleted,
   seedConnection,
   startWorld,
+  table,
   uid,
   webhookEvent,
   type World,
@@ -129,6 +131,54 @@ describe('app/uninstalled', () => {
     expect(JSON.parse(res.body as string)).toEqual({ status: 'processed', changed: 0, skipped: 1 });
     expect((await readConnection(s))?.status).toBe('active');
     expect(secretDeleted(world, s.secretName)).toBe(false);
+  });
+
+  it('disconnects a connection whose refresh failed after the uninstall (a failed refresh is not newer)', async () => {
+    const shop = shopName();
+    const s = await seedConnection(world, 'shopify', { shop });
+    const uninstalledAt = Date.now() - 30_000;
+    await recordRefreshFailure(
+      table('platform-connections'),
+      s.connection,
+      {
+        lastErrorCode: 'temporarily_unavailable',
+        failureDays: [new Date().toISOString().slice(0, 10)],
+        refreshFailureCount: 1,
+        refreshBackoffUntil: new Date(Date.now() + 30_000).toISOString(),
+      },
+      Date.now(),
+    );
+    const res = await world.handler(
+      delivery(
+        'app/uninstalled',
+        { myshopify_domain: shop },
+        { headers: { 'x-shopify-triggered-at': new Date(uninstalledAt).toISOString() } },
+      ),
+    );
+    expect(JSON.parse(res.body as string)).toEqual({ status: 'processed', changed: 1, skipped: 0 });
+    expect((await readConnection(s))?.status).toBe('disconnected');
+    expect(secretDeleted(world, s.secretName)).toBe(true);
+  });
+
+  it('leaves a connection refreshed successfully after the uninstall alone (the shop reinstalled)', async () => {
+    const shop = shopName();
+    const s = await seedConnection(world, 'shopify', { shop });
+    const uninstalledAt = Date.now() - 30_000;
+    await markRefreshed(
+      table('platform-connections'),
+      s.connection,
+      { accessTokenExpiresAt: new Date(Date.now() + 3_600_000).toISOString(), scopes: s.connection.scopes },
+      Date.now(),
+    );
+    const res = await world.handler(
+      delivery(
+        'app/uninstalled',
+        { myshopify_domain: shop },
+        { headers: { 'x-shopify-triggered-at': new Date(uninstalledAt).toISOString() } },
+      ),
+    );
+    expect(JSON.parse(res.body as string)).toEqual({ status: 'processed', changed: 0, skipped: 1 });
+    expect((await readConnection(s))?.status).toBe('active');
   });
 
   it('answers 200 with no effect for an unknown shop', async () => {
@@ -260,12 +310,79 @@ describe('shop/redact', () => {
     ]);
   });
 
-  it('leaves an active connection (the shop reinstalled) alone', async () => {
+  it('erases an active connection (the uninstall never arrived): disconnects first, then redacts and publishes', async () => {
     const shop = shopName();
     const s = await seedConnection(world, 'shopify', { shop });
-    const res = await world.handler(delivery('shop/redact', { shop_id: 1, shop_domain: shop }));
-    expect(JSON.parse(res.body as string)).toEqual({ status: 'processed', changed: 0, skipped: 1 });
-    expect((await readConnection(s))?.status).toBe('active');
+    const id = randomUUID();
+    const res = await world.handler(delivery('shop/redact', { shop_id: 1, shop_domain: shop }, { id }));
+    expect(JSON.parse(res.body as string)).toEqual({ status: 'processed', changed: 1, skipped: 0 });
+    expect(await readConnection(s)).toBeUndefined();
+    const source = await readSource(s);
+    expect(source).toMatchObject({ status: 'disconnected', name: 'Shopify (redacted)', externalAccount: {} });
+    expect(JSON.stringify(source)).not.toContain(shop);
+    expect(world.aws.secrets()[s.secretName]).toBeUndefined();
+    expect((await activities(s.accountId)).map((a) => a.type).sort()).toEqual([
+      'integration.disconnected',
+      'integration.webhook',
+    ]);
+    const events = eventsFor(world, s.accountId);
+    expect(events.map((e) => e.type)).toEqual([
+      DETAIL_TYPES.connectionDisconnected,
+      DETAIL_TYPES.shopRedactRequested,
+    ]);
+    expect(events[0].detail).toMatchObject({ sourceId: s.sourceId, reason: 'shop_redacted' });
+    // Marked done only now: a repeat changes nothing.
+    const again = await world.handler(delivery('shop/redact', { shop_id: 1, shop_domain: shop }, { id }));
+    expect(JSON.parse(again.body as string)).toEqual({ status: 'duplicate' });
+  });
+
+  it('erases a connection whose failed refresh came after the redact was sent', async () => {
+    const shop = shopName();
+    const s = await seedConnection(world, 'shopify', { shop });
+    await recordRefreshFailure(
+      table('platform-connections'),
+      s.connection,
+      {
+        lastErrorCode: 'temporarily_unavailable',
+        failureDays: [],
+        refreshFailureCount: 1,
+        refreshBackoffUntil: new Date().toISOString(),
+      },
+      Date.now(),
+    );
+    const res = await world.handler(
+      delivery(
+        'shop/redact',
+        { shop_id: 1, shop_domain: shop },
+        { headers: { 'x-shopify-triggered-at': new Date(Date.now() - 30_000).toISOString() } },
+      ),
+    );
+    expect(JSON.parse(res.body as string)).toEqual({ status: 'processed', changed: 1, skipped: 0 });
+    expect(await readConnection(s)).toBeUndefined();
+    expect(eventsFor(world, s.accountId).map((e) => e.type)).toEqual([
+      DETAIL_TYPES.connectionDisconnected,
+      DETAIL_TYPES.shopRedactRequested,
+    ]);
+  });
+
+  it('resumes an active-connection redact whose token deletion failed, publishing each event once', async () => {
+    const shop = shopName();
+    const s = await seedConnection(world, 'shopify', { shop });
+    const id = randomUUID();
+    // The disconnect step and the redact's records are done; the immediate token deletion fails.
+    world.aws.failNext('secretsmanager.DeleteSecret', 'InternalServiceError', 5);
+    const first = await world.handler(delivery('shop/redact', { shop_id: 1, shop_domain: shop }, { id }));
+    expect(first.statusCode).toBe(500);
+    expect(await readConnection(s)).toBeUndefined();
+    expect(eventsFor(world, s.accountId).map((e) => e.type)).toEqual([DETAIL_TYPES.connectionDisconnected]);
+    world.aws.failNext('secretsmanager.DeleteSecret', 'InternalServiceError', 0);
+    const retried = await world.handler(delivery('shop/redact', { shop_id: 1, shop_domain: shop }, { id }));
+    expect(retried.statusCode).toBe(200);
+    expect(eventsFor(world, s.accountId).map((e) => e.type)).toEqual([
+      DETAIL_TYPES.connectionDisconnected,
+      DETAIL_TYPES.shopRedactRequested,
+    ]);
+    expect(await activities(s.accountId)).toHaveLength(2);
   });
 
   it('finishes a redact whose event failed on the retry, although the connection record is already gone', async () => {
