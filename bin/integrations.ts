@@ -1,15 +1,18 @@
 // CDK app: picks the stage's settings from `-c stage=<name>` and creates its stack, checked by cdk-nag. Nothing else.
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadSettings } from '../lib/config';
 import { IntegrationsStack } from '../lib/integrations-stack';
+import { settingsForSynth } from '../lib/stage-rules';
 
 const app = new App();
 // `-c skipBundling=true`: synthesize without running esbuild (template review, CI without the handlers built).
 if (app.node.tryGetContext('skipBundling') === true || app.node.tryGetContext('skipBundling') === 'true') {
   app.node.setContext('aws:cdk:bundling-stacks', []);
 }
-const settings = loadSettings(app.node.tryGetContext('stage'));
+const settings = settingsForSynth({
+  stage: app.node.tryGetContext('stage'),
+  deploy: app.node.tryGetContext('deploy'),
+});
 new IntegrationsStack(app, `listbackup-integrations-${settings.stage}`, {
   env: { account: settings.account, region: settings.region },
   description: `ListBackup integrations: OAuth connections (${settings.stage})`,

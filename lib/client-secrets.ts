@@ -47,8 +47,9 @@ export class ClientSecrets extends Construct {
             secretName,
             description: `OAuth ${key.replace('/', ' ')} of ListBackup integrations (${props.stage})`,
             secretStringValue: SecretValue.unsafePlainText(placeholderValue(provider, props.stage)),
-            // The real value is uploaded by an operator and issued by the provider's console: never lose it with the stack.
-            removalPolicy: RemovalPolicy.RETAIN,
+            // The real value is uploaded by an operator and issued by the provider's console: never lose it with the
+            // stack. Not retained when the stack's first create rolls back, so a retry does not trip over the names.
+            removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
           });
       this.secrets.set(key, secret);
     }

@@ -64,10 +64,23 @@ const StageSettingsSchema = v.strictObject({
   highLevelWebhookPublicKey: v.optional(
     v.pipe(v.string(), v.includes('BEGIN PUBLIC KEY', 'must be a PEM public key')),
   ),
-  callbackThrottle: v.optional(
-    v.strictObject({ reservedConcurrency: v.pipe(v.number(), v.integer(), v.minValue(1)) }),
-    { reservedConcurrency: 20 },
+  /**
+   * Reserved concurrency per reservation of lib/handler-specs.ts. Unset (the default) reserves nothing, which fits a
+   * fresh account: Lambda refuses a reservation that leaves less than 100 unreserved, and new accounts often start
+   * with a quota of 10. The reasons for each reservation are in the README.
+   */
+  reservedConcurrency: v.optional(
+    v.strictObject({
+      publicRoute: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))),
+      refresher: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1))),
+    }),
+    {},
   ),
+  /**
+   * A developer stage: its `account` may be left out (it deploys into whichever account the credentials name, as
+   * long as no other stage names that account) and it may use the audit's authorizer id.
+   */
+  sandbox: v.optional(v.boolean('must be true or false'), false),
 });
 
 export type StageSettings = v.InferOutput<typeof StageSettingsSchema> & {

@@ -1,5 +1,5 @@
 // A handler of this service: NodejsFunction with the runtime, architecture, log group, bundling and grants baked in once.
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -32,7 +32,11 @@ export interface HandlerFunctionProps {
  */
 export class HandlerFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: HandlerFunctionProps) {
-    const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: props.logRetentionDays });
+    // Logs outlive the stack (an incident may be read after a teardown), but not a failed first create.
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
     const role = new iam.Role(scope, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of the ${props.handler} handler`,

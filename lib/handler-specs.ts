@@ -27,13 +27,19 @@ export interface AccessSpec {
   readonly publishEvents?: boolean;
 }
 
+/** The reservations a stage may set (`reservedConcurrency` in lib/config.ts). */
+export type ReservationName = 'publicRoute' | 'refresher';
+
 export interface HandlerSpec {
   readonly description: string;
   readonly memorySize: number;
   readonly timeoutSeconds: number;
   readonly route?: RouteSpec;
-  /** Reserved concurrency: a number, or `public-route` for the stage's callbackThrottle. */
-  readonly reservedConcurrency?: number | 'public-route';
+  /**
+   * Which of the stage's `reservedConcurrency` settings applies (none when the stage leaves it unset): `publicRoute`
+   * bounds what an abuser of a public route can cost, `refresher` keeps runs from overlapping.
+   */
+  readonly reservedConcurrency?: ReservationName;
   readonly access: AccessSpec;
 }
 
@@ -70,7 +76,7 @@ export const HANDLERS = {
     memorySize: 512,
     timeoutSeconds: 30,
     route: { method: 'GET', path: '/integrations/oauth/callback/{provider}', authorization: 'public' },
-    reservedConcurrency: 'public-route',
+    reservedConcurrency: 'publicRoute',
     // No vault and no records: tokens stay sealed in the pending completion until the user confirms (issue 10).
     access: {
       states: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
@@ -124,8 +130,8 @@ export const HANDLERS = {
     description: 'Scheduled: refreshes connections whose tokens expire soon or whose refresh tokens idle',
     memorySize: 512,
     timeoutSeconds: 300,
-    // One run at a time: a slow run never overlaps the next one on the same connections.
-    reservedConcurrency: 1,
+    // With the stage's refresher reservation (1), one run at a time; leases keep overlapping runs apart without it.
+    reservedConcurrency: 'refresher',
     access: { ...TOKEN_LIFECYCLE, connectionIndexes: ['byRefreshDue'] },
   },
   'connection-disconnect': {
@@ -154,7 +160,7 @@ export const HANDLERS = {
     memorySize: 256,
     timeoutSeconds: 10,
     route: { method: 'POST', path: '/integrations/webhooks/{provider}', authorization: 'public' },
-    reservedConcurrency: 'public-route',
+    reservedConcurrency: 'publicRoute',
     access: {
       // Delivery ids and their progress, for idempotency (conditional UpdateItem).
       states: ['dynamodb:UpdateItem'],
@@ -181,3 +187,14 @@ export const HANDLERS = {
 
 export type HandlerName = keyof typeof HANDLERS;
 export const HANDLER_NAMES = Object.keys(HANDLERS) as HandlerName[];
+
+/**
+ * Concurrency the stage's functions reserve together: what the account's unreserved pool must be able to give up.
+ * @example reservedTotal({ publicRoute: 20, refresher: 1 }) // 41 (callback and webhooks 20 each, refresher 1)
+ */
+export function reservedTotal(reservations: Readonly<Partial<Record<ReservationName, number>>>): number {
+  return HANDLER_NAMES.reduce((sum, name) => {
+    const spec: HandlerSpec = HANDLERS[name];
+    return sum + (spec.reservedConcurrency ? (reservations[spec.reservedConcurrency] ?? 0) : 0);
+  }, 0);
+}

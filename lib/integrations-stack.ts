@@ -2,6 +2,7 @@
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { ApiRoutes } from './api-routes';
 import { ClientSecrets } from './client-secrets';
@@ -12,6 +13,11 @@ import { OAuthStatesTable } from './oauth-states-table';
 import { RefreshSchedule } from './refresh-schedule';
 import { ServiceFunctions } from './service-functions';
 import { TokenVault } from './token-vault';
+
+/** SSM parameter holding the token-access function's ARN, e.g. /listbackup/dev/integrations/token-access-function-arn. */
+export function tokenAccessParameterName(stage: string): string {
+  return `/listbackup/${stage}/integrations/token-access-function-arn`;
+}
 
 export interface IntegrationsStackProps extends StackProps {
   readonly settings: StageSettings;
@@ -37,7 +43,7 @@ export class IntegrationsStack extends Stack {
     const functions = new ServiceFunctions(this, 'Handlers', {
       environment: handlerEnvironment(settings),
       logRetentionDays: settings.logRetentionDays,
-      publicRouteConcurrency: settings.callbackThrottle.reservedConcurrency,
+      reservedConcurrency: settings.reservedConcurrency,
       states,
       tables,
       vault,
@@ -63,5 +69,11 @@ export class IntegrationsStack extends Stack {
     }
     new CfnOutput(this, 'OAuthStatesTableName', { value: states.table.tableName });
     new CfnOutput(this, 'TokenAccessFunctionArn', { value: functions.get('token-access').functionArn });
+    // Where the jobs service's deploy reads the ARN it invokes (a stack output is only readable by name of this stack).
+    new ssm.StringParameter(this, 'TokenAccessFunctionArnParameter', {
+      parameterName: tokenAccessParameterName(settings.stage),
+      description: `ARN of the token-access function of ListBackup integrations (${settings.stage}); invoke with IAM`,
+      stringValue: functions.get('token-access').functionArn,
+    });
   }
 }

@@ -18,7 +18,7 @@ export class RefreshSchedule extends Construct {
     this.rule = new events.Rule(this, 'Rule', {
       description: `Refreshes OAuth connections every ${props.intervalMinutes} minutes`,
       schedule: events.Schedule.rate(Duration.minutes(props.intervalMinutes)),
-      // The next run picks up where this one stopped: no retries piling up behind a concurrency of 1.
+      // The next run picks up where this one stopped: no retries piling up behind a slow or reserved run.
       targets: [new targets.LambdaFunction(props.refresher, { retryAttempts: 0 })],
     });
   }

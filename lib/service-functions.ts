@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import type { ClientSecrets } from './client-secrets';
 import { HandlerFunction } from './handler-function';
 import { HANDLERS, HANDLER_NAMES } from './handler-specs';
-import type { HandlerName, HandlerSpec } from './handler-specs';
+import type { HandlerName, HandlerSpec, ReservationName } from './handler-specs';
 import type { ImportedTableName, ImportedTables } from './imported-tables';
 import type { OAuthStatesTable } from './oauth-states-table';
 import type { TokenVault } from './token-vault';
@@ -14,8 +14,8 @@ import type { TokenVault } from './token-vault';
 export interface ServiceFunctionsProps {
   readonly environment: Readonly<Record<string, string>>;
   readonly logRetentionDays: logs.RetentionDays;
-  /** Reserved concurrency of the public routes' functions. */
-  readonly publicRouteConcurrency: number;
+  /** The stage's reservations; a function whose reservation is unset reserves nothing. */
+  readonly reservedConcurrency: Readonly<Partial<Record<ReservationName, number>>>;
   readonly states: OAuthStatesTable;
   readonly tables: ImportedTables;
   readonly vault: TokenVault;
@@ -45,13 +45,12 @@ export class ServiceFunctions extends Construct {
         timeout: Duration.seconds(spec.timeoutSeconds),
         environment: props.environment,
         logRetentionDays: props.logRetentionDays,
-        // The public routes' functions get the stage's callbackThrottle: it bounds what an abuser of a public
-        // route can cost and how hard it can hit DynamoDB and Secrets Manager. Route throttling is not ours to set:
-        // the HTTP API and its stage are imported from the core service.
-        reservedConcurrentExecutions:
-          spec.reservedConcurrency === 'public-route'
-            ? props.publicRouteConcurrency
-            : spec.reservedConcurrency,
+        // The public routes' reservation bounds what an abuser of a public route can cost and how hard it can hit
+        // DynamoDB and Secrets Manager (route throttling is not ours to set: the API and its stage are imported).
+        // Unset by default: a fresh account's quota leaves no room for any reservation.
+        reservedConcurrentExecutions: spec.reservedConcurrency
+          ? props.reservedConcurrency[spec.reservedConcurrency]
+          : undefined,
       });
       const access = spec.access;
       if (access.states?.length) props.states.grant(fn, ...access.states);

@@ -33,7 +33,7 @@ function nagResource(stack: Stack, arn: string): string {
 }
 
 export class TokenVault extends Construct {
-  /** ARN pattern of every token secret of this account and region. */
+  /** ARN pattern of every token secret of this account and region (and only of token secrets). */
   readonly secretsArn: string;
 
   constructor(scope: Construct, id: string) {
@@ -41,7 +41,9 @@ export class TokenVault extends Construct {
     this.secretsArn = Stack.of(this).formatArn({
       service: 'secretsmanager',
       resource: 'secret',
-      resourceName: `${VAULT_PREFIX}*`,
+      // sources/{accountId}/{sourceId}/oauth-tokens and Secrets Manager's six-character suffix: nothing else under
+      // sources/ (another service's secrets there stay out of reach).
+      resourceName: `${VAULT_PREFIX}*/oauth-tokens-??????`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
   }
@@ -52,7 +54,7 @@ export class TokenVault extends Construct {
     fn.acknowledge(
       `AwsSolutions-IAM5[Resource::${nagResource(Stack.of(this), this.secretsArn)}]`,
       'Token secrets are created at run time, one per connected source (sources/{accountId}/{sourceId}/oauth-tokens), ' +
-        'so their names are not known at deploy time; the grant is limited to the sources/ prefix and to the listed actions.',
+        'so their names are not known at deploy time; the grant is limited to sources/*/oauth-tokens-?????? and to the listed actions.',
     );
     return grant;
   }

@@ -1,16 +1,16 @@
 // Browser end to end in headless Chromium: the connect page of `npm start` (bundled handlers behind the local
 // front), the local authorization server's sign-in and consent pages, and back — happy and error journeys,
 // and the account-linking attack of issue 10 played by two users in two browser profiles.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { randomToken } from '../../lambda/oauth/random';
 import type { SourceItem } from '../../lambda/records/shapes';
 import { redeemCode } from '../support/auth-server';
+import { findChromium } from '../support/chromium';
 import { expireStateItem, itemsOf, startLocalStack, type LocalStack } from '../support/local-stack';
 
-const CHROMIUM = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => existsSync(p));
 const FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -29,11 +29,11 @@ const profiles: string[] = [];
 const contexts: BrowserContext[] = [];
 
 async function browserProfile(): Promise<BrowserContext> {
-  if (!CHROMIUM) throw new Error('Chromium is missing: apt-get install -y chromium (.ci/run does it)');
+  const executablePath = findChromium();
   const dir = mkdtempSync(join(tmpdir(), 'lb-chromium-'));
   profiles.push(dir);
   const context = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: FLAGS,
   });

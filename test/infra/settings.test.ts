@@ -16,7 +16,21 @@ describe('loadSettings', () => {
     expect(settings.stage).toBe(stage);
     expect(settings.region).toBe('us-west-2');
     expect(settings.secretPrefix).toBe('app/oauth');
-    expect(settings.callbackThrottle.reservedConcurrency).toBeGreaterThan(0);
+    // Nothing reserved by default: a fresh account's concurrency quota has no room for any reservation.
+    expect(settings.reservedConcurrency).toEqual({});
+  });
+
+  it('takes each reservation as a positive integer, the refresher at most 1', () => {
+    expect(
+      loadSettings('sized', { sized: { ...dev, reservedConcurrency: { publicRoute: 5, refresher: 1 } } })
+        .reservedConcurrency,
+    ).toEqual({ publicRoute: 5, refresher: 1 });
+    expect(() =>
+      loadSettings('broken', { broken: { ...dev, reservedConcurrency: { refresher: 2 } } }),
+    ).toThrow(/^stage broken: reservedConcurrency\.refresher /);
+    expect(() =>
+      loadSettings('broken', { broken: { ...dev, reservedConcurrency: { publicRoute: 0 } } }),
+    ).toThrow(/^stage broken: reservedConcurrency\.publicRoute /);
   });
 
   it('names the stage and the key of a missing setting', () => {

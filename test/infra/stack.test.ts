@@ -29,13 +29,13 @@ const SECRET_NAMES = [
 ];
 
 describe('oauth-states table', () => {
-  const { template } = synthStage('dev');
+  const { template } = synthStage('fixed');
 
   it('is keyed by the state, expires by TTL, on demand, encrypted, destroyed with the stack', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResource('AWS::DynamoDB::Table', {
       Properties: {
-        TableName: 'listbackup-dev-oauth-states',
+        TableName: 'listbackup-fixed-oauth-states',
         KeySchema: [{ AttributeName: 'state', KeyType: 'HASH' }],
         AttributeDefinitions: [{ AttributeName: 'state', AttributeType: 'S' }],
         TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
@@ -57,8 +57,8 @@ describe('oauth-states table', () => {
 });
 
 describe('client-credential secrets', () => {
-  it('creates the 18 client secrets and the Stripe webhook secret with a placeholder, retained', () => {
-    const { template } = synthStage('dev');
+  it('creates the 18 client secrets and the Stripe webhook secret with a placeholder, retained except on a failed create', () => {
+    const { template } = synthStage('fixed');
     expect(SECRET_NAMES).toHaveLength(19);
     template.resourceCountIs('AWS::SecretsManager::Secret', 19);
     for (const name of SECRET_NAMES) {
@@ -66,17 +66,17 @@ describe('client-credential secrets', () => {
       template.hasResource('AWS::SecretsManager::Secret', {
         Properties: {
           Name: name,
-          SecretString: `PLACEHOLDER: upload with npm run credentials -- set ${provider} --stage dev`,
+          SecretString: `PLACEHOLDER: upload with npm run credentials -- set ${provider} --stage fixed`,
           GenerateSecretString: Match.absent(),
         },
-        DeletionPolicy: 'Retain',
+        DeletionPolicy: 'RetainExceptOnCreate',
         UpdateReplacePolicy: 'Retain',
       });
     }
   });
 
   it('creates no secret when the stage imports them, and still grants read on them by name', () => {
-    const { template } = synthStage('prod');
+    const { template } = synthStage('fixed-imports');
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     const reads = permissions(template, 'oauth-start').filter((p) =>
       p.startsWith('secretsmanager:GetSecretValue '),
@@ -93,7 +93,7 @@ describe('client-credential secrets', () => {
 });
 
 describe('routes on the core HTTP API', () => {
-  const { template } = synthStage('dev');
+  const { template } = synthStage('fixed');
   const ROUTES: Record<string, { handler: Handler; auth: 'CUSTOM' | 'NONE' }> = {
     'POST /integrations/oauth/{provider}/start': { handler: 'oauth-start', auth: 'CUSTOM' },
     'GET /integrations/oauth/callback/{provider}': { handler: 'oauth-callback', auth: 'NONE' },
@@ -105,7 +105,7 @@ describe('routes on the core HTTP API', () => {
   it('adds exactly these routes to the imported API, nothing else of the API', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(Object.keys(ROUTES).sort());
-    for (const r of routes) expect(r.Properties.ApiId).toBe('devapi0001');
+    for (const r of routes) expect(r.Properties.ApiId).toBe('fixedapi01');
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
     template.resourceCountIs('AWS::ApiGatewayV2::Stage', 0);
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
@@ -115,14 +115,14 @@ describe('routes on the core HTTP API', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: routeKey,
       AuthorizationType: auth,
-      AuthorizerId: auth === 'CUSTOM' ? 'c0vpx0' : Match.absent(),
+      AuthorizerId: auth === 'CUSTOM' ? 'fxauth' : Match.absent(),
     });
     const integrations = template.findResources('AWS::ApiGatewayV2::Integration', {
       Properties: { IntegrationUri: { 'Fn::GetAtt': [functionId(template, handler), 'Arn'] } },
     });
     expect(Object.values(integrations)).toHaveLength(1);
     expect(Object.values(integrations)[0].Properties).toMatchObject({
-      ApiId: 'devapi0001',
+      ApiId: 'fixedapi01',
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
     });
@@ -149,7 +149,7 @@ describe('routes on the core HTTP API', () => {
       expect(perms).toHaveLength(1);
       expect(perms[0].Properties.Principal).toBe('apigateway.amazonaws.com');
       expect(renderResource(template, perms[0].Properties.SourceArn)).toBe(
-        `arn:aws:execute-api:us-west-2:\${AWS::AccountId}:devapi0001/*/*${path}`,
+        `arn:aws:execute-api:us-west-2:\${AWS::AccountId}:fixedapi01/*/*${path}`,
       );
     },
   );
@@ -161,14 +161,14 @@ describe('routes on the core HTTP API', () => {
       .filter((v): v is string => typeof v === 'string');
     expect(urls.sort()).toEqual(
       Object.keys(ROUTES)
-        .map((k) => `https://api.dev.listbackup.ai${k.split(' ')[1]}`)
+        .map((k) => `https://api.fixed.example.test${k.split(' ')[1]}`)
         .sort(),
     );
   });
 });
 
 describe('functions', () => {
-  const { template } = synthStage('dev');
+  const { template } = synthStage('fixed');
   const SIZES: Record<Handler, { memory: number; timeout: number; reserved?: number }> = {
     'oauth-start': { memory: 256, timeout: 10 },
     'oauth-callback': { memory: 512, timeout: 30, reserved: 20 },
@@ -203,6 +203,23 @@ describe('functions', () => {
     });
   });
 
+  it('reserves no concurrency on a stage that sets none (what a fresh account allows)', () => {
+    const { template: bare } = synthStage('dev');
+    for (const handler of HANDLERS) {
+      expect(
+        resources(bare)[functionId(bare, handler)].Properties!.ReservedConcurrentExecutions,
+      ).toBeUndefined();
+    }
+  });
+
+  it('keeps every log group on update and delete, but not when the first create rolls back', () => {
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(groups).toHaveLength(HANDLERS.length);
+    for (const group of groups) {
+      expect(group).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
+    }
+  });
+
   it('takes the public routes’ reserved concurrency from the stage settings', () => {
     const { template: test } = synthStage('test');
     for (const handler of ['oauth-callback', 'webhooks']) {
@@ -212,7 +229,7 @@ describe('functions', () => {
 
   it('runs the refresher on the stage’s schedule, without retries', () => {
     for (const [stage, minutes] of [
-      ['dev', 10],
+      ['fixed', 10],
       ['test', 15],
     ] as const) {
       const { template: t } = synthStage(stage);
@@ -259,31 +276,36 @@ describe('token-access invocation', () => {
   });
 
   it('has no invoke permission when no caller is configured, and no route', () => {
-    expect(invokePermissions('dev')).toEqual([]);
+    expect(invokePermissions('fixed')).toEqual([]);
   });
 
-  it('outputs its ARN', () => {
-    const { template } = synthStage('dev');
-    template.hasOutput('TokenAccessFunctionArn', {
-      Value: { 'Fn::GetAtt': [functionId(template, 'token-access'), 'Arn'] },
+  it('outputs its ARN and publishes it in an SSM parameter named by the stage', () => {
+    const { template } = synthStage('fixed');
+    const arn = { 'Fn::GetAtt': [functionId(template, 'token-access'), 'Arn'] };
+    template.hasOutput('TokenAccessFunctionArn', { Value: arn });
+    template.resourceCountIs('AWS::SSM::Parameter', 1);
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/listbackup/fixed/integrations/token-access-function-arn',
+      Type: 'String',
+      Value: arn,
     });
   });
 });
 
 describe('environment', () => {
   it.each(HANDLERS)('%s: names, prefixes and URLs of the stage, never a secret value', (handler) => {
-    const { template } = synthStage('dev');
+    const { template } = synthStage('fixed');
     const env = (
       resources(template)[functionId(template, handler)].Properties!.Environment as {
         Variables: Record<string, string>;
       }
     ).Variables;
     expect(env).toEqual({
-      [ENV.stage]: 'dev',
-      [ENV.tablePrefix]: 'listbackup-dev',
-      [ENV.eventBusName]: 'listbackup-dev-events',
-      [ENV.apiUrl]: 'https://api.dev.listbackup.ai',
-      [ENV.appUrl]: 'https://app.dev.listbackup.ai',
+      [ENV.stage]: 'fixed',
+      [ENV.tablePrefix]: 'listbackup-fixed',
+      [ENV.eventBusName]: 'listbackup-fixed-events',
+      [ENV.apiUrl]: 'https://api.fixed.example.test',
+      [ENV.appUrl]: 'https://app.fixed.example.test',
       [ENV.secretPrefix]: 'app/oauth',
       [ENV.endpointOverrides]: '{}',
       [ENV.credentialsMaxAge]: '300',
@@ -317,12 +339,12 @@ describe('environment', () => {
 });
 
 describe('IAM', () => {
-  const { template } = synthStage('dev');
+  const { template } = synthStage('fixed');
   const table = (name: string) =>
-    `arn:aws:dynamodb:us-west-2:\${AWS::AccountId}:table/listbackup-dev-${name}`;
-  const STATES = 'table:listbackup-dev-oauth-states';
-  const VAULT = 'arn:aws:secretsmanager:us-west-2:${AWS::AccountId}:secret:sources/*';
-  const BUS = 'arn:aws:events:us-west-2:${AWS::AccountId}:event-bus/listbackup-dev-events';
+    `arn:aws:dynamodb:us-west-2:\${AWS::AccountId}:table/listbackup-fixed-${name}`;
+  const STATES = 'table:listbackup-fixed-oauth-states';
+  const VAULT = 'arn:aws:secretsmanager:us-west-2:${AWS::AccountId}:secret:sources/*/oauth-tokens-??????';
+  const BUS = 'arn:aws:events:us-west-2:${AWS::AccountId}:event-bus/listbackup-fixed-events';
   const CREDENTIALS = SECRET_NAMES.filter((n) => !n.endsWith('webhook_secret')).map((n) => `secret:${n}`);
   const allow = (actions: string[], on: string[]) => actions.flatMap((a) => on.map((r) => `${a} ${r}`));
   const readSecrets = (names: string[]) =>

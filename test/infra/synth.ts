@@ -12,18 +12,42 @@ const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk
   context: Record<string, unknown>;
 };
 
-/** A test stage: dev plus one token-access caller, a HighLevel public key and a fixed account. */
+/**
+ * Fixed test stages, written out rather than copied from lib/stages.ts, so a change to a shipped stage's values
+ * breaks no infra test and no snapshot: `fixed` has every reservation and no account (env-agnostic ARNs),
+ * `test` adds an account, a token-access caller, a HighLevel key and other sizes, `fixed-imports` imports its secrets.
+ */
+const FIXED = {
+  sandbox: true,
+  region: 'us-west-2',
+  apiUrl: 'https://api.fixed.example.test',
+  appUrl: 'https://app.fixed.example.test',
+  httpApiId: 'fixedapi01',
+  authorizerId: 'fxauth',
+  eventBusName: 'listbackup-fixed-events',
+  tablePrefix: 'listbackup-fixed',
+  secretPrefix: 'app/oauth',
+  importClientSecrets: false,
+  tokenAccessCallerRoleArns: [],
+  refreshIntervalMinutes: 10,
+  logRetentionDays: 14,
+  stripeMode: 'test',
+  reservedConcurrency: { publicRoute: 20, refresher: 1 },
+};
+
 export const TEST_STAGES: Readonly<Record<string, unknown>> = {
   ...STAGES,
+  fixed: FIXED,
+  'fixed-imports': { ...FIXED, importClientSecrets: true, tablePrefix: 'listbackup-fixed-imports' },
   test: {
-    ...(STAGES.dev as object),
+    ...FIXED,
     account: '123456789012',
     tablePrefix: 'listbackup-test',
     eventBusName: 'listbackup-test-events',
     tokenAccessCallerRoleArns: ['arn:aws:iam::123456789012:role/jobs-runner'],
     highLevelWebhookPublicKey:
       '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAtestkeytestkeytestkeytestkeytestkeytestkey=\n-----END PUBLIC KEY-----',
-    callbackThrottle: { reservedConcurrency: 7 },
+    reservedConcurrency: { publicRoute: 7, refresher: 1 },
     refreshIntervalMinutes: 15,
   },
 };
