@@ -1,6 +1,6 @@
 // Client credentials of every provider in the registry (and Stripe's webhook signing secret) in Secrets Manager.
 import { RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { PROVIDER_IDS } from '../lambda/providers/registry';
@@ -64,12 +64,32 @@ export class ClientSecrets extends Construct {
     }
   }
 
-  /** GetSecretValue and DescribeSecret on exactly the named secrets. */
-  grantRead(grantee: iam.IGrantable, keys: readonly ClientSecretKey[]): void {
+  /**
+   * GetSecretValue and DescribeSecret on exactly the named secrets, and BatchGetSecretValue where a client id and
+   * secret pair is among them (clientCredentials reads the pair in one call). BatchGetSecretValue has no resource
+   * type in IAM, so its only valid resource is "*": `acknowledge` records that for cdk-nag.
+   */
+  grantRead(
+    grantee: iam.IGrantable,
+    keys: readonly ClientSecretKey[],
+    acknowledge: (id: string, reason: string) => void,
+  ): void {
     for (const key of keys) {
       const secret = this.secrets.get(key);
       if (!secret) throw new Error(`no client secret ${key}`);
       secret.grantRead(grantee);
+    }
+    if (keys.some((k) => k.endsWith('/client_secret'))) {
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['secretsmanager:BatchGetSecretValue'],
+        resourceArns: ['*'],
+      });
+      acknowledge(
+        'AwsSolutions-IAM5[Resource::*]',
+        'secretsmanager:BatchGetSecretValue has no resource type in IAM ("*" is its only resource); every secret in ' +
+          'a batch is still authorized by GetSecretValue on that secret, which is granted on the named secrets only.',
+      );
     }
   }
 

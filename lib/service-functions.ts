@@ -60,7 +60,8 @@ export class ServiceFunctions extends Construct {
       for (const index of access.connectionIndexes ?? [])
         props.tables.grantQuery(fn, 'platform-connections', index);
       if (access.vault?.length) props.vault.grant(fn, ...access.vault);
-      if (access.secrets?.length) props.clientSecrets.grantRead(fn, access.secrets);
+      if (access.secrets?.length)
+        props.clientSecrets.grantRead(fn, access.secrets, (id, reason) => fn.acknowledge(id, reason));
       if (access.publishEvents) props.bus.grantPutEventsTo(fn);
       this.functions.set(name, fn);
     }

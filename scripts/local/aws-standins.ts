@@ -131,6 +131,33 @@ export async function startAwsStandins(
         CreatedDate: v.createdAt / 1000,
       };
     },
+    // Up to 20 ids; a secret that cannot be read is an entry in Errors, not a failed call (as in AWS).
+    'secretsmanager.BatchGetSecretValue': (input) => {
+      const ids = (input.SecretIdList as string[] | undefined) ?? [];
+      if (ids.length === 0 || ids.length > 20)
+        throw new AwsError('InvalidParameterException', 'SecretIdList must name 1 to 20 secrets');
+      const all = load();
+      const SecretValues: unknown[] = [];
+      const Errors: unknown[] = [];
+      for (const id of ids) {
+        try {
+          const s = find(all, id);
+          const v = current(s);
+          SecretValues.push({
+            ARN: s.arn,
+            Name: s.name,
+            VersionId: v.id,
+            SecretString: v.value,
+            VersionStages: v.stages,
+            CreatedDate: v.createdAt / 1000,
+          });
+        } catch (error) {
+          const e = error as AwsError;
+          Errors.push({ SecretId: id, ErrorCode: e.type, Message: e.message });
+        }
+      }
+      return { SecretValues, Errors };
+    },
     'secretsmanager.PutSecretValue': (input) => {
       const all = load();
       const s = find(all, String(input.SecretId));

@@ -2,12 +2,14 @@
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
+  BatchGetSecretValueCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
   RestoreSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { batchFromLookup } from '../support/secrets';
 import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -134,6 +136,7 @@ afterAll(async () => {
 beforeEach(() => {
   sm.reset();
   eb.reset();
+  sm.on(BatchGetSecretValueCommand).callsFake(batchFromLookup((id) => credentialValues[id]));
   sm.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => {
     const value = credentialValues[input.SecretId];
     if (value === undefined)

@@ -2,11 +2,13 @@
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
+  BatchGetSecretValueCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { batchFromLookup } from '../support/secrets';
 import { DeleteItemCommand, PutItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomUUID } from 'node:crypto';
@@ -123,6 +125,7 @@ beforeEach(() => {
   sm.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => ({
     SecretString: `value-of-${input.SecretId}`,
   }));
+  sm.on(BatchGetSecretValueCommand).callsFake(batchFromLookup((id) => `value-of-${id}`));
   sm.on(CreateSecretCommand).resolves({});
   sm.on(PutSecretValueCommand).resolves({});
   sm.on(DeleteSecretCommand).resolves({});
@@ -211,6 +214,7 @@ describe('callback faults', () => {
       ttl: 0,
     });
     sm.on(GetSecretValueCommand).rejects(AWS_FAULTS.accessDenied());
+    sm.on(BatchGetSecretValueCommand).rejects(AWS_FAULTS.accessDenied());
     const before = server.requests.length;
     const result = await callback(
       httpEvent({ pathParameters: { provider: 'hubspot' }, query: { state, code: 'code-fault' } }),

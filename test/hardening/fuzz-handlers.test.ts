@@ -1,6 +1,11 @@
 // Property tests: thousands of generated HTTP API events per handler never crash, never 5xx, never leak internals.
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  BatchGetSecretValueCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { batchFromLookup } from '../support/secrets';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { PROVIDER_IDS } from '../../lambda/providers/types';
@@ -114,6 +119,7 @@ beforeAll(async () => {
   sm.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => ({
     SecretString: `value-of-${input.SecretId}`,
   }));
+  sm.on(BatchGetSecretValueCommand).callsFake(batchFromLookup((id) => `value-of-${id}`));
   eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
   handlers = {
     start: (await import('../../lambda/handlers/oauth-start')).handler,
