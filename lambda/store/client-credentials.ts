@@ -1,5 +1,4 @@
 // OAuth client credentials from Secrets Manager at <prefix>/<provider>/client_id|client_secret, cached per container.
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { BatchGetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { ClientCredentials } from '../oauth/http-request';
 import type { ProviderId } from '../providers/types';
@@ -9,34 +8,12 @@ import { secrets } from './clients';
 /** Value the stack writes into a client secret before an operator uploads the real one. */
 export const PLACEHOLDER_PREFIX = 'PLACEHOLDER';
 
-const provider = new SecretsProvider({ awsSdkV3Client: secrets });
-
 /** Secret names of a provider's client credentials (the audit's paths). */
 export function clientSecretNames(
   prefix: string,
   id: ProviderId,
 ): { clientId: string; clientSecret: string } {
   return { clientId: `${prefix}/${id}/client_id`, clientSecret: `${prefix}/${id}/client_secret` };
-}
-
-/**
- * A secret's string value through the container's one Powertools cache, or undefined when it does not exist.
- * @example await readCachedSecret('app/oauth/stripe/webhook_secret', 300)
- */
-export async function readCachedSecret(name: string, maxAge: number): Promise<string | undefined> {
-  try {
-    const value = await provider.get(name, { maxAge });
-    return typeof value === 'string' ? value : undefined;
-  } catch (error) {
-    const cause = (error as { cause?: { name?: string } }).cause;
-    if (
-      (error as { name?: string }).name === 'ResourceNotFoundException' ||
-      cause?.name === 'ResourceNotFoundException'
-    ) {
-      return undefined;
-    }
-    throw error;
-  }
 }
 
 /** The pair as read, or undefined for a secret that does not exist. */
