@@ -67,6 +67,7 @@ async function complete(
   provider: ProviderEntry,
   params: Record<string, string>,
   state: StateRecord,
+  credentialsRead: Promise<ClientCredentials>,
 ): Promise<string> {
   if (state.expiresAt < Date.now())
     throw new ServiceError('expired_state', 'the sign-in took too long; start again');
@@ -82,7 +83,7 @@ async function complete(
   const code = params.code;
   if (!code || code.length > 2048)
     throw new ServiceError('invalid_callback', 'the callback carries no authorization code');
-  const credentials = await clientCredentials(env.secretPrefix, provider.id, env.credentialsMaxAgeSeconds);
+  const credentials = await credentialsRead;
   for (const check of provider.callbackChecks) CALLBACK_CHECKS[check](params, state, credentials);
   const captured = capturedParams(provider, params);
 
@@ -140,9 +141,14 @@ export async function handler(event: HttpEvent): Promise<HttpResult> {
     if (repeated) throw new ServiceError('invalid_callback', 'the callback repeats a parameter');
     if (!params.state) throw new ServiceError('missing_state', 'the callback carries no state');
     if (!TOKEN_PATTERN.test(params.state)) throw new ServiceError('invalid_state', 'unknown or used state');
+    // The client credentials are read while the state is consumed: on a cold container that overlaps the two
+    // first round trips (Secrets Manager and DynamoDB); a warm one answers from its cache. Awaited only after the
+    // state's checks, so an unknown state still answers invalid_state and a failed read is never left unobserved.
+    const credentialsRead = clientCredentials(env.secretPrefix, provider.id, env.credentialsMaxAgeSeconds);
+    credentialsRead.catch(() => undefined);
     state = await consumeState(statesTable, params.state);
     if (!state) throw new ServiceError('invalid_state', 'unknown or used state');
-    const completionId = await complete(provider, params, state);
+    const completionId = await complete(provider, params, state, credentialsRead);
     return redirect(
       appRedirect(env.appUrl, state.returnPath, {
         status: 'pending',
