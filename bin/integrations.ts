@@ -1,7 +1,7 @@
 // CDK app: picks the stage's settings from `-c stage=<name>` and creates its stack, checked by cdk-nag. Nothing else.
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { IntegrationsStack } from '../lib/integrations-stack';
+import { IntegrationsStack, stackName } from '../lib/integrations-stack';
 import { settingsForSynth } from '../lib/stage-rules';
 
 const app = new App();
@@ -13,8 +13,9 @@ const settings = settingsForSynth({
   stage: app.node.tryGetContext('stage'),
   deploy: app.node.tryGetContext('deploy'),
 });
-new IntegrationsStack(app, `listbackup-integrations-${settings.stage}`, {
+new IntegrationsStack(app, stackName(settings.stage), {
   env: { account: settings.account, region: settings.region },
+  // The preflight tells a stack of this app from another of the same name by this description's start.
   description: `ListBackup integrations: OAuth connections (${settings.stage})`,
   settings,
 });

@@ -33,6 +33,11 @@ const StageSettingsSchema = v.strictObject({
     v.string(),
     v.regex(/^[a-z0-9]{10}$/, 'must be an HTTP API id (10 lowercase characters)'),
   ),
+  /** The core API's stage that serves our routes (the preflight checks that it auto-deploys). */
+  apiStageName: v.optional(
+    v.pipe(v.string(), v.regex(/^(\$default|[A-Za-z0-9_-]{1,128})$/, 'must be $default or a stage name')),
+    '$default',
+  ),
   authorizerId: v.pipe(
     v.string(),
     v.regex(/^[a-z0-9]{6}$/, 'must be an authorizer id (6 lowercase characters)'),

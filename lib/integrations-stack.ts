@@ -14,6 +14,11 @@ import { RefreshSchedule } from './refresh-schedule';
 import { ServiceFunctions } from './service-functions';
 import { TokenVault } from './token-vault';
 
+/** The stack of a stage, e.g. listbackup-integrations-dev (the earlier Serverless service used the same names). */
+export function stackName(stage: string): string {
+  return `listbackup-integrations-${stage}`;
+}
+
 /** SSM parameter holding the token-access function's ARN, e.g. /listbackup/dev/integrations/token-access-function-arn. */
 export function tokenAccessParameterName(stage: string): string {
   return `/listbackup/${stage}/integrations/token-access-function-arn`;

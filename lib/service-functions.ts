@@ -24,7 +24,7 @@ export interface ServiceFunctionsProps {
 }
 
 /** PascalCase construct id of a handler, e.g. oauth-start -> OAuthStart. */
-function constructId(name: HandlerName): string {
+export function constructId(name: HandlerName): string {
   return name
     .split('-')
     .map((part) => (part === 'oauth' ? 'OAuth' : part[0].toUpperCase() + part.slice(1)))

@@ -1,10 +1,12 @@
 // Entry point of `npm run credentials -- <subcommand>`: wires the real streams, files and Secrets Manager.
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
 import { readFile, stat } from 'node:fs/promises';
 import { main, type Deps } from './commands';
+import { stsCallerAccount } from '../deploy/caller';
 import { awsSecretStore } from './secret-store';
 
-/** The process's streams, environment, files, and a client in the stage's region (default credential chain). */
+/** The process's streams, environment, files, clients in the stage's region (default credential chain), STS's account. */
 export function nodeDeps(): Deps {
   return {
     stdin: process.stdin,
@@ -15,6 +17,7 @@ export function nodeDeps(): Deps {
       awsSecretStore(new SecretsManagerClient({ region: context.region, maxAttempts: 3 }), context),
     readFile: (path) => readFile(path, 'utf8'),
     fileMode: async (path) => (await stat(path)).mode & 0o777,
+    callerAccount: (region) => stsCallerAccount(new STSClient({ region, maxAttempts: 3 })),
   };
 }
 

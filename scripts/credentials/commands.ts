@@ -1,10 +1,10 @@
 // The subcommands: status, set and import, driven through injected streams and a secret store.
 import { SettingsError, loadSettings, type StageSettings } from '../../lib/config';
+import { accountProblem } from '../../lib/stage-rules';
 import { USAGE, parseArgs, type Command } from './args';
 import { CliError, EXIT, type ExitCode } from './errors';
 import { readValues, type Io } from './input';
 import {
-  classify,
   fingerprint,
   notReady,
   planChange,
@@ -13,7 +13,8 @@ import {
   type PlannedChange,
 } from './report';
 import { notDeployedAdvice, type SecretStore, type StoreContext } from './secret-store';
-import { allTargets, targetOf, type TargetId } from './targets';
+import { secretStatuses } from './status';
+import { targetOf, type TargetId } from './targets';
 import { assertValid, parseImportFile, stripeModeProblems, validateValues, type Values } from './validate';
 
 /** Everything the tool touches from outside: streams, environment, files, and Secrets Manager. */
@@ -23,6 +24,8 @@ export interface Deps extends Io {
   readFile(path: string): Promise<string>;
   /** File mode bits, to warn about an import file others can read; undefined when unknown. */
   fileMode(path: string): Promise<number | undefined>;
+  /** The account of the operator's credentials (STS); when given, a stage's secrets are touched only from its account. */
+  callerAccount?(region: string): Promise<string>;
 }
 
 /** One value to write: target, secret name and the value, which stays inside this module. */
@@ -41,6 +44,23 @@ function settingsOf(stage: string): StageSettings {
   }
 }
 
+/** Refuses to touch a stage's secrets with another account's credentials (lib/stage-rules.ts accountProblem). */
+async function assertAccount(settings: StageSettings, deps: Deps): Promise<void> {
+  if (!deps.callerAccount) return;
+  let account: string;
+  try {
+    account = await deps.callerAccount(settings.region);
+  } catch (error) {
+    throw new CliError(
+      `cannot tell which account your credentials are for (sts:GetCallerIdentity): ${(error as Error).message}`,
+      EXIT.aws,
+      { cause: error },
+    );
+  }
+  const problem = accountProblem(settings, account);
+  if (problem) throw new CliError(`${problem}. Nothing was read or written.`, EXIT.aws);
+}
+
 function contextOf(settings: StageSettings): StoreContext {
   return {
     stage: settings.stage,
@@ -51,23 +71,9 @@ function contextOf(settings: StageSettings): StoreContext {
 
 async function status(stage: string, deps: Deps): Promise<ExitCode> {
   const settings = settingsOf(stage);
+  await assertAccount(settings, deps);
   const store = deps.store(contextOf(settings));
-  const secrets = allTargets(settings.secretPrefix).flatMap((t) =>
-    t.fields.map((f) => ({ target: t.id, secretName: f.secretName })),
-  );
-  const rows = await Promise.all(
-    secrets.map(async ({ target, secretName }) => {
-      const description = await store.describe(secretName);
-      // The value is read only to tell a placeholder from a real secret; it leaves this function as a state.
-      const value = description && !description.deleted ? await store.read(secretName) : undefined;
-      return {
-        target,
-        secretName,
-        state: classify(value, description?.deleted),
-        lastChanged: description?.lastChanged,
-      };
-    }),
-  );
+  const rows = await secretStatuses(settings.secretPrefix, store);
   deps.stdout.write(
     `Stage ${settings.stage} (${settings.region}), prefix ${settings.secretPrefix}\n${renderStatusTable(rows)}\n`,
   );
@@ -134,6 +140,7 @@ async function apply(
 
 async function set(stage: string, id: TargetId, deps: Deps): Promise<ExitCode> {
   const settings = settingsOf(stage);
+  await assertAccount(settings, deps);
   const target = targetOf(settings.secretPrefix, id);
   const values = await readValues(target, deps);
   assertValid([...validateValues(target, values), ...stripeModeProblems(settings, id, values)]);
@@ -148,6 +155,7 @@ async function set(stage: string, id: TargetId, deps: Deps): Promise<ExitCode> {
 
 async function importFile(stage: string, file: string, dryRun: boolean, deps: Deps): Promise<ExitCode> {
   const settings = settingsOf(stage);
+  await assertAccount(settings, deps);
   let text: string;
   try {
     text = await deps.readFile(file);

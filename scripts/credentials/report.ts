@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { PLACEHOLDER_PREFIX } from '../../lambda/store/client-credentials';
 import type { TargetId } from './targets';
 
-export type SecretState = 'present' | 'placeholder' | 'missing' | 'scheduled for deletion';
+/** `malformed`: present, but not shaped as the registry expects (scripts/credentials/status.ts). */
+export type SecretState = 'present' | 'placeholder' | 'malformed' | 'missing' | 'scheduled for deletion';
 
 /** What `status` learned about one secret; holds no value. */
 export interface SecretStatus {

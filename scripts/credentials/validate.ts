@@ -21,7 +21,7 @@ export const SECRET_LENGTH = { min: 8, max: 512 } as const;
 export const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/=]{16,128}$/;
 
 /** Problems of one value, each naming the target and field but never the value. */
-function fieldProblems(target: Target, field: Field, value: string | undefined): string[] {
+export function fieldProblems(target: Target, field: Field, value: string | undefined): string[] {
   const where = `${target.id} ${field.key}`;
   if (value === undefined || value === '') return [`${where} is missing`];
   if (/\s/.test(value)) return [`${where} contains whitespace (a stray space or line break from copying?)`];

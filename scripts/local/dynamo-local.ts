@@ -32,6 +32,16 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Stops a child process: SIGTERM, then SIGKILL after 3 s; resolves once it has exited. */
+export function stopProcess(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+  });
+}
+
 /** A client for DynamoDB Local (dummy credentials; DynamoDB Local accepts any). */
 export function localClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({
@@ -48,13 +58,7 @@ export async function startDynamoLocal(port?: number): Promise<DynamoLocal> {
   const child = spawn({ port: chosen, sharedDb: true, stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${chosen}`;
   const client = localClient(endpoint);
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-    });
+  const stop = () => stopProcess(child);
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {

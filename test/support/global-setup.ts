@@ -1,9 +1,12 @@
-// Starts DynamoDB Local once for the whole test run and creates every table under the test prefix.
+// Starts DynamoDB Local (every table under the test prefix) and moto_server once for the whole test run.
 import { createTables, startDynamoLocal } from '../../scripts/local/dynamo-local';
 import { TEST_TABLE_PREFIX } from './constants';
+import { startMoto } from './moto';
 
 export default async function globalSetup(): Promise<void> {
-  const dynamo = await startDynamoLocal();
+  const [dynamo, moto] = await Promise.all([startDynamoLocal(), startMoto()]);
+  process.env.TEST_MOTO_ENDPOINT = moto.endpoint;
+  (globalThis as { __moto?: unknown }).__moto = moto;
   await createTables(dynamo.endpoint, TEST_TABLE_PREFIX);
   process.env.TEST_DYNAMO_ENDPOINT = dynamo.endpoint;
   (globalThis as { __dynamoLocal?: unknown }).__dynamoLocal = dynamo;

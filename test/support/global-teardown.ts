@@ -1,7 +1,9 @@
-// Stops DynamoDB Local, so no process or port is left behind even when tests fail.
+// Stops DynamoDB Local and moto_server, so no process or port is left behind even when tests fail.
 import type { DynamoLocal } from '../../scripts/local/dynamo-local';
+import type { Moto } from './moto';
 
 export default async function globalTeardown(): Promise<void> {
   const dynamo = (globalThis as { __dynamoLocal?: DynamoLocal }).__dynamoLocal;
-  await dynamo?.stop();
+  const moto = (globalThis as { __moto?: Moto }).__moto;
+  await Promise.all([dynamo?.stop(), moto?.stop()]);
 }

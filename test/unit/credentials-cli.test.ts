@@ -141,6 +141,30 @@ describe('status', () => {
     expectNoValues(outputs(c), [secrets.id, secrets.secret, secrets.webhook]);
   });
 
+  it('calls a present value not shaped as the registry expects malformed, and not ready', async () => {
+    deployAll();
+    backend.set(`${PREFIX}/shopify/client_id`, { value: clientIdFor('google'), changed: new Date() });
+    const c = capture();
+    expect(await main(['status', '--stage', 'dev'], depsWith(c, store))).toBe(EXIT.notReady);
+    expect(c.out()).toMatch(/shopify\s+app\/oauth\/shopify\/client_id\s+malformed/);
+  });
+
+  it("refuses to read a stage's secrets with another account's credentials, naming both accounts", async () => {
+    deployAll();
+    const c = capture();
+    const deps = { ...depsWith(c, store), callerAccount: async () => '999999999999' };
+    expect(await main(['status', '--stage', 'staging'], deps)).toBe(EXIT.aws);
+    expect(c.err()).toMatch(
+      /credentials are for account 999999999999, but stage staging lives in account 111111111111.*Nothing was read or written/,
+    );
+    expect(contexts).toEqual([]);
+    // The sandbox stage is refused in an account another stage names, accepted elsewhere.
+    const prod = { ...depsWith(capture(), store), callerAccount: async () => '222222222222' };
+    expect(await main(['status', '--stage', 'dev'], prod)).toBe(EXIT.aws);
+    const own = { ...depsWith(capture(), store), callerAccount: async () => '999999999999' };
+    expect(await main(['status', '--stage', 'dev'], own)).toBe(EXIT.notReady);
+  });
+
   it('exits 0 when every secret is present', async () => {
     const values: string[] = [];
     for (const t of allTargets(PREFIX)) {

@@ -33,6 +33,8 @@ function cli(args: string[], stdin: string): Promise<Run> {
         PATH: process.env.PATH,
         HOME: dir,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
+        // The tool asks STS whose credentials these are (moto's STS: account 123456789012, no stage's account).
+        AWS_ENDPOINT_URL_STS: process.env.TEST_MOTO_ENDPOINT,
         AWS_ACCESS_KEY_ID: 'test',
         AWS_SECRET_ACCESS_KEY: 'test',
         AWS_CONFIG_FILE: join(dir, 'none'),
