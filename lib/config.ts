@@ -57,6 +57,26 @@ const StageSettingsSchema = v.strictObject({
     [],
   ),
   refreshIntervalMinutes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1440)), 10),
+  /** At most one refresh forced by a rejected access token per source in this many minutes. */
+  forcedRefreshMinutes: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer('must be whole minutes'),
+      v.minValue(1, 'must be at least 1'),
+      v.maxValue(60, 'must be at most 60'),
+    ),
+    5,
+  ),
+  /** A connection the provider throttles for longer than this many minutes is counted (metric, alarm). */
+  longThrottleMinutes: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer('must be whole minutes'),
+      v.minValue(1, 'must be at least 1'),
+      v.maxValue(1440, 'must be at most 1440'),
+    ),
+    15,
+  ),
   logRetentionDays: v.optional(
     v.picklist([7, 14, 30, 60, 90, 180, 365], 'must be 7, 14, 30, 60, 90, 180 or 365'),
     30,

@@ -22,6 +22,8 @@ export function handlerEnvironment(settings: StageSettings): Record<string, stri
       settings.highLevelWebhookPublicKey ? { gohighlevel: settings.highLevelWebhookPublicKey } : {},
     ),
     stripeMode: settings.stripeMode,
+    forcedRefreshMinutes: String(settings.forcedRefreshMinutes),
+    longThrottleMinutes: String(settings.longThrottleMinutes),
   };
   return Object.fromEntries(Object.entries(values).map(([key, value]) => [ENV[key as EnvKey], value]));
 }

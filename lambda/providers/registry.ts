@@ -1,6 +1,7 @@
 // The provider registry: one entry a provider, each fact checked against the page cited in `docs`.
 import type { EndpointOverrides, ProviderEntry, ProviderId } from './types';
 import { PROVIDER_IDS } from './types';
+import { RATE_LIMITS } from './rate-limits';
 
 const HOUR = 3600;
 const FIVE_MINUTES = 300;
@@ -34,6 +35,7 @@ const google: ProviderEntry = {
   callbackChecks: [],
   callbackParams: [],
   identity: [{ from: 'id_token', field: 'sub', as: 'googleUserId' }],
+  rateLimit: RATE_LIMITS.google,
   tokens: {
     rotatesRefreshToken: false,
     refreshTokenIdleDays: 180,
@@ -78,6 +80,7 @@ const hubspot: ProviderEntry = {
   callbackChecks: [],
   callbackParams: [],
   identity: [{ from: 'token', field: 'hub_id', as: 'hubId' }],
+  rateLimit: RATE_LIMITS.hubspot,
   tokens: {
     rotatesRefreshToken: false,
     refreshMarginSeconds: FIVE_MINUTES,
@@ -121,6 +124,7 @@ const gohighlevel: ProviderEntry = {
     { from: 'token', field: 'locationId', as: 'locationId' },
     { from: 'token', field: 'companyId', as: 'companyId' },
   ],
+  rateLimit: RATE_LIMITS.gohighlevel,
   tokens: {
     rotatesRefreshToken: true,
     refreshTokenIdleDays: 365,
@@ -161,6 +165,7 @@ const dropbox: ProviderEntry = {
   callbackChecks: [],
   callbackParams: [],
   identity: [{ from: 'token', field: 'account_id', as: 'accountId' }],
+  rateLimit: RATE_LIMITS.dropbox,
   tokens: {
     rotatesRefreshToken: false,
     refreshMarginSeconds: FIVE_MINUTES,
@@ -201,6 +206,7 @@ const box: ProviderEntry = {
   callbackChecks: [],
   callbackParams: [],
   identity: [],
+  rateLimit: RATE_LIMITS.box,
   tokens: {
     rotatesRefreshToken: true,
     refreshTokenIdleDays: 60,
@@ -241,6 +247,7 @@ const quickbooks: ProviderEntry = {
   callbackChecks: [],
   callbackParams: ['realmId'],
   identity: [{ from: 'callback', field: 'realmId', as: 'realmId' }],
+  rateLimit: RATE_LIMITS.quickbooks,
   tokens: {
     rotatesRefreshToken: true,
     refreshTokenIdleDays: 100,
@@ -283,6 +290,7 @@ const shopify: ProviderEntry = {
   callbackChecks: ['shopify-hmac'],
   callbackParams: ['shop'],
   identity: [{ from: 'callback', field: 'shop', as: 'shop' }],
+  rateLimit: RATE_LIMITS.shopify,
   tokens: {
     rotatesRefreshToken: true,
     refreshTokenIdleDays: 90,
@@ -314,6 +322,7 @@ const keap: ProviderEntry = {
   callbackChecks: [],
   callbackParams: [],
   identity: [{ from: 'token', field: 'scope', as: 'appHost', pattern: /\|([A-Za-z0-9.-]+)/ }],
+  rateLimit: RATE_LIMITS.keap,
   tokens: {
     rotatesRefreshToken: true,
     refreshMarginSeconds: FIVE_MINUTES,
@@ -345,6 +354,7 @@ const stripe: ProviderEntry = {
   callbackChecks: [],
   callbackParams: [],
   identity: [{ from: 'token', field: 'stripe_user_id', as: 'stripeAccountId' }],
+  rateLimit: RATE_LIMITS.stripe,
   tokens: {
     rotatesRefreshToken: false,
     refreshMarginSeconds: FIVE_MINUTES,

@@ -70,6 +70,37 @@ export interface Revocation {
   identityParams?: Record<string, string>;
 }
 
+/** One window of a provider's rate limit as response headers express it (header names in lower case). */
+export interface RateLimitWindow {
+  /** Header with the calls (or points) left in the window. */
+  remaining?: string;
+  /** Header with the window's allowance. */
+  limit?: string;
+  /** Header `used/limit` in one value (Shopify REST's bucket, e.g. `32/40`). */
+  usedOfLimit?: string;
+  /**
+   * When the window resets: `epoch-ms` is an absolute time in ms; `window-ms` is the window's length in ms
+   * (the reset is at most that far away).
+   */
+  reset?: { header: string; unit: 'epoch-ms' | 'window-ms' };
+}
+
+/** How a provider expresses its rate limit, as data (checked against the pages in `docs`). */
+export interface RateLimitFormat {
+  /** What the provider counts calls per, in its documentation's terms. */
+  scope: string;
+  /** Header windows; the one with the fewest calls left makes the hint. Empty: no rate-limit headers. */
+  windows: readonly RateLimitWindow[];
+  /** The provider documents `Retry-After` (seconds) on throttled answers. Read for every provider anyway. */
+  retryAfter: boolean;
+  /** Wait to assume on a 429 without a wait header, where the provider documents one. */
+  defaultRetryAfterSeconds?: number;
+  /** What a job reports in numbers because headers do not carry it (Shopify GraphQL's cost). */
+  note?: string;
+  /** Pages the facts above were checked against. */
+  docs: readonly string[];
+}
+
 /** One provider of the registry. A quirk is a field here, never a branch in a handler. */
 export interface ProviderEntry {
   id: ProviderId;
@@ -102,6 +133,7 @@ export interface ProviderEntry {
   /** How the connected external account is identified. */
   identity: readonly IdentitySource[];
   tokens: TokenLifecycle;
+  rateLimit: RateLimitFormat;
   revocation?: Revocation;
   /** Documented shape of a client id, checked by the credentials tool. */
   clientIdPattern: RegExp;

@@ -11,6 +11,8 @@ export const ENV = {
   credentialsMaxAge: 'CLIENT_CREDENTIALS_MAX_AGE_SECONDS',
   webhookPublicKeys: 'WEBHOOK_PUBLIC_KEYS',
   stripeMode: 'STRIPE_MODE',
+  forcedRefreshMinutes: 'FORCED_REFRESH_MINUTES',
+  longThrottleMinutes: 'LONG_THROTTLE_MINUTES',
 } as const;
 
 export type EnvKey = keyof typeof ENV;

@@ -32,12 +32,25 @@ export interface HandlerEnv {
   webhookPublicKeys: Record<string, string>;
   /** Mode of the stage's Stripe platform key; webhooks act on events of this mode only (default live). */
   stripeMode: 'live' | 'test';
+  /** At most one refresh forced by a rejected token per source in this many minutes (default 5). */
+  forcedRefreshMinutes: number;
+  /** A connection throttled longer than this many minutes is counted (default 15). */
+  longThrottleMinutes: number;
 }
 
 function stripeMode(name: string): 'live' | 'test' {
   const value = process.env[name] || 'live';
   if (value !== 'live' && value !== 'test')
     throw new Error(`environment variable ${name} must be live or test`);
+  return value;
+}
+
+function minutes(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 1440)
+    throw new Error(`environment variable ${name} must be a whole number of minutes (1-1440)`);
   return value;
 }
 
@@ -54,5 +67,7 @@ export function readEnv(): HandlerEnv {
     credentialsMaxAgeSeconds: Number(process.env[ENV.credentialsMaxAge] ?? 300),
     webhookPublicKeys: json<Record<string, string>>(ENV.webhookPublicKeys, {}),
     stripeMode: stripeMode(ENV.stripeMode),
+    forcedRefreshMinutes: minutes(ENV.forcedRefreshMinutes, 5),
+    longThrottleMinutes: minutes(ENV.longThrottleMinutes, 15),
   };
 }

@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   needs_reauth: 409,
   disconnected: 409,
   retryable: 503,
+  /** A rate-limit report that breaks the contract (clients/token-access/contract.ts). */
+  invalid_report: 400,
   internal_error: 500,
 } as const;
 

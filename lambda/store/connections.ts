@@ -27,6 +27,35 @@ export interface ConnectionRecord extends ConnectionItem {
   disconnectedBy?: string;
   /** Outcome of the revocation at disconnect, repeated on a second disconnect. */
   revocation?: RevocationOutcome;
+  /** The last refresh a rejected access token forced (bounds the next one; see lambda/tokens/rejected.ts). */
+  forcedRefresh?: ForcedRefreshRecord;
+  /** The provider's rate-limit state as jobs last reported it (lambda/tokens/rate-limit.ts). */
+  rateLimit?: StoredRateLimit;
+}
+
+export interface ForcedRefreshRecord {
+  /** ISO time of the forced refresh. */
+  at: string;
+  /** SHA-256 (hex) of the access token it produced; never the token. */
+  tokenHash: string;
+  /** Forced-refresh tokens rejected in a row before this one. */
+  streak: number;
+  /** True once a job reported this refresh's token as rejected too. */
+  tokenRejected: boolean;
+}
+
+export interface StoredRateLimit {
+  remaining?: number;
+  limit?: number;
+  resetAt?: string;
+  /** ISO: the provider asked to wait until then. */
+  notBefore?: string;
+  /** ISO: when the report arrived. */
+  reportedAt: string;
+  /** ISO: start of the current throttling episode (a wait reported and not yet cleared). */
+  throttledSince?: string;
+  /** The current episode was already counted as long. */
+  longThrottleCounted?: boolean;
 }
 
 const REFRESH_BOOKKEEPING = ['refreshBackoffUntil', 'refreshFailureCount'] as const;
@@ -110,6 +139,8 @@ export interface RefreshedFields {
   scopes: string[];
   /** Next refresh time; undefined takes the connection out of the refresh index. */
   refreshDueAt?: string;
+  /** Written with a refresh that a rejected access token forced. */
+  forcedRefresh?: ForcedRefreshRecord;
 }
 
 /** Records a successful refresh on an active connection; false when it stopped being active meanwhile. */
@@ -132,7 +163,62 @@ export async function markRefreshed(
     grantedAt: at,
   };
   for (const field of REFRESH_BOOKKEEPING) sets[field] = undefined;
+  if (fields.forcedRefresh) sets.forcedRefresh = fields.forcedRefresh;
   return updateWhileActive(tableName, connection, sets);
+}
+
+/** An update with its own condition; false when the condition failed (the connection changed or is gone). */
+async function conditionalUpdate(
+  connection: ConnectionRecord,
+  input: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], 'Key'>,
+): Promise<boolean> {
+  try {
+    await dynamo.send(
+      new UpdateItemCommand({ ...input, Key: key(connection.accountId, connection.sourceId) }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalFailure(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Notes that the token of the last forced refresh was rejected as well; only while that refresh is still
+ * the last one (its token hash), so concurrent reports of one token count once.
+ */
+export function markForcedTokenRejected(
+  tableName: string,
+  connection: ConnectionRecord,
+  tokenHash: string,
+): Promise<boolean> {
+  return conditionalUpdate(connection, {
+    TableName: tableName,
+    UpdateExpression: 'SET #f.#r = :true',
+    ConditionExpression: '#status = :active AND #f.#h = :hash',
+    ExpressionAttributeNames: {
+      '#f': 'forcedRefresh',
+      '#r': 'tokenRejected',
+      '#h': 'tokenHash',
+      '#status': 'status',
+    },
+    ExpressionAttributeValues: toItem({ ':true': true, ':active': 'active', ':hash': tokenHash }),
+  });
+}
+
+/** Stores a connection's rate-limit state; false when the connection is gone. */
+export function storeRateLimit(
+  tableName: string,
+  connection: ConnectionRecord,
+  rateLimit: StoredRateLimit,
+): Promise<boolean> {
+  return conditionalUpdate(connection, {
+    TableName: tableName,
+    UpdateExpression: 'SET #rl = :rl',
+    ConditionExpression: 'attribute_exists(#sourceId)',
+    ExpressionAttributeNames: { '#rl': 'rateLimit', '#sourceId': 'sourceId' },
+    ExpressionAttributeValues: toItem({ ':rl': rateLimit }),
+  });
 }
 
 export interface FailureFields {

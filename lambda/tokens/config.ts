@@ -10,6 +10,10 @@ export interface TokenConfig {
   secretPrefix: string;
   credentialsMaxAgeSeconds: number;
   endpointOverrides: EndpointOverrides;
+  /** At most one refresh forced by a rejected token per source in this window. */
+  forcedRefreshIntervalMs: number;
+  /** A connection throttled for longer than this is counted once per episode. */
+  longThrottleMs: number;
 }
 
 /** The configuration of a handler environment (lambda/shared/env.ts). */
@@ -20,5 +24,7 @@ export function tokenConfig(env: HandlerEnv = readEnv()): TokenConfig {
     secretPrefix: env.secretPrefix,
     credentialsMaxAgeSeconds: env.credentialsMaxAgeSeconds,
     endpointOverrides: env.endpointOverrides,
+    forcedRefreshIntervalMs: env.forcedRefreshMinutes * 60_000,
+    longThrottleMs: env.longThrottleMinutes * 60_000,
   };
 }

@@ -13,6 +13,7 @@ const REAUTH_REASONS = {
   refresh_failing: 'token refreshes kept failing on several days',
   tokens_missing: 'no tokens are stored for it',
   no_refresh_token: 'its access token expired and the provider gave no refresh token',
+  rejected_after_refresh: 'the provider refused freshly refreshed access tokens twice in a row',
 } as const;
 
 /** Why a connection needs a reconnect; stored as its `lastErrorCode`. */

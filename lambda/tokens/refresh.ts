@@ -12,11 +12,13 @@ import {
   markRefreshed,
   recordRefreshFailure,
   type ConnectionRecord,
+  type ForcedRefreshRecord,
 } from '../store/connections';
 import { acquireLease, leaseKey, releaseLease } from '../store/leases';
 import { putTokens, readTokens } from '../store/vault';
 import type { TokenConfig } from './config';
 import { toNeedsReauth } from './health';
+import { retryAfter } from './refusal';
 import {
   FAILURE_COOLDOWN_MS,
   LEASE_TTL_MS,
@@ -45,6 +47,21 @@ export interface FreshTokens {
   document: TokenDocument;
   /** This call refreshed at the provider (false: the stored or another caller's tokens were fresh). */
   refreshed: boolean;
+}
+
+/**
+ * A refresh a caller forces because the provider refused the stored access token before its expiry.
+ * It replaces the expiry test and adds a bound, checked before the lease and again inside it.
+ */
+export interface ForcedRefresh {
+  /** The stored document still holds the access token the caller saw refused. */
+  rejected(document: TokenDocument): boolean;
+  /** Throws (retryable, needs_reauth) when the bound forbids forcing a refresh now. */
+  admit(connection: ConnectionRecord, provider: ProviderEntry, now: number): Promise<void>;
+  /** The bookkeeping saved on the connection with the refreshed tokens. */
+  record(connection: ConnectionRecord, next: TokenDocument, now: number): ForcedRefreshRecord;
+  /** When the stored tokens cannot be refreshed (no refresh token). */
+  unrefreshable(): ServiceError;
 }
 
 /** Safety second between the last provider attempt and the lease's expiry. */
@@ -93,10 +110,19 @@ async function withoutRefreshToken(
   );
 }
 
+function staleFor(
+  mode: RefreshMode,
+  provider: ProviderEntry,
+  document: TokenDocument,
+  forced: ForcedRefresh | undefined,
+): boolean {
+  return forced ? forced.rejected(document) : isStale(mode, provider, document, Date.now());
+}
+
 function cooldownError(connection: ConnectionRecord): ServiceError {
-  return new ServiceError(
-    'retryable',
+  return retryAfter(
     `the last refresh failed (${connection.lastErrorCode}); try again after ${connection.refreshBackoffUntil}`,
+    Date.parse(connection.refreshBackoffUntil as string),
   );
 }
 
@@ -156,14 +182,20 @@ async function refreshUnderLease(
   ref: SourceRef,
   mode: RefreshMode,
   deadline: number,
+  forced?: ForcedRefresh,
 ): Promise<FreshTokens> {
   const connection = await activeConnection(config, ref);
   const provider = resolveProvider(connection.provider, config.endpointOverrides);
   const document = await storedTokens(config, connection, provider);
-  if (!isStale(mode, provider, document, Date.now()))
+  if (!staleFor(mode, provider, document, forced))
     return { connection, provider, document, refreshed: false };
-  if (!document.refreshToken) return withoutRefreshToken(config, connection, provider, document);
+  if (!document.refreshToken) {
+    if (forced) throw forced.unrefreshable();
+    return withoutRefreshToken(config, connection, provider, document);
+  }
   if (inCooldown(connection, Date.now())) throw cooldownError(connection);
+  // Another container may have forced a refresh since the first look: the bound is checked again.
+  if (forced) await forced.admit(connection, provider, Date.now());
 
   const credentials = await clientCredentials(
     config.secretPrefix,
@@ -184,12 +216,17 @@ async function refreshUnderLease(
   const stillActive = await markRefreshed(
     config.tables.connections,
     connection,
-    { accessTokenExpiresAt: next.expiresAt, scopes: next.scopes, refreshDueAt: refreshDueAt(provider, next) },
+    {
+      accessTokenExpiresAt: next.expiresAt,
+      scopes: next.scopes,
+      refreshDueAt: refreshDueAt(provider, next),
+      forcedRefresh: forced?.record(connection, next, now),
+    },
     now,
   );
   logger.info('tokens refreshed', {
     ...logIds(connection),
-    mode,
+    mode: forced ? 'rejected' : mode,
     rotated: next.refreshToken !== document.refreshToken,
     expiresAt: next.expiresAt,
   });
@@ -200,21 +237,27 @@ async function refreshUnderLease(
 /**
  * Fresh tokens for a source: the stored ones when they are fresh for `mode`, else one refresh under the
  * source's lease. Callers that find the lease taken wait (jittered polls of the vault) for the holder's
- * result instead of spending a rotated refresh token twice.
+ * result instead of spending a rotated refresh token twice. With `forced`, "stale" means "still the
+ * refused access token", whatever its expiry, and the forced-refresh bound applies.
  * @throws ServiceError source_not_found | disconnected | needs_reauth | retryable | credentials_not_configured | provider_rejected | invalid_token_response
  */
 export async function ensureFresh(
   config: TokenConfig,
   ref: SourceRef,
   mode: RefreshMode,
+  forced?: ForcedRefresh,
 ): Promise<FreshTokens> {
   const connection = await activeConnection(config, ref);
   const provider = resolveProvider(connection.provider, config.endpointOverrides);
   let document = await storedTokens(config, connection, provider);
-  if (!isStale(mode, provider, document, Date.now()))
+  if (!staleFor(mode, provider, document, forced))
     return { connection, provider, document, refreshed: false };
-  if (!document.refreshToken) return withoutRefreshToken(config, connection, provider, document);
+  if (!document.refreshToken) {
+    if (forced) throw forced.unrefreshable();
+    return withoutRefreshToken(config, connection, provider, document);
+  }
   if (inCooldown(connection, Date.now())) throw cooldownError(connection);
+  if (forced) await forced.admit(connection, provider, Date.now());
 
   const key = leaseKey(ref.accountId, ref.sourceId);
   const owner = randomToken(16);
@@ -223,7 +266,7 @@ export async function ensureFresh(
     const takenAt = Date.now();
     if (await acquireLease(config.tables.states, key, owner, takenAt, LEASE_TTL_MS)) {
       try {
-        return await refreshUnderLease(config, ref, mode, takenAt + LEASE_TTL_MS - LEASE_SAFETY_MS);
+        return await refreshUnderLease(config, ref, mode, takenAt + LEASE_TTL_MS - LEASE_SAFETY_MS, forced);
       } finally {
         await releaseLease(config.tables.states, key, owner).catch((error) =>
           logger.error('lease not released; it expires by itself', {
@@ -238,7 +281,7 @@ export async function ensureFresh(
     }
     await sleep(leasePollMs());
     document = (await readTokens(connection.tokenSecretName)) ?? document;
-    if (!isStale(mode, provider, document, Date.now()))
+    if (!staleFor(mode, provider, document, forced))
       return { connection, provider, document, refreshed: false };
   }
 }

@@ -1,26 +1,31 @@
-// Token access for backup jobs: a valid access token for a source, refreshed first when it expires soon.
-import type { ProviderId } from '../providers/types';
+// Token access for backup jobs: a valid token for a source (refreshed when due or rejected) and rate-limit reports.
+import type {
+  AccessToken,
+  RateLimitHint,
+  RateLimitReport,
+  SourceRef,
+} from '../../clients/token-access/contract';
+import { resolveProvider } from '../providers/registry';
+import { ServiceError } from '../shared/errors';
+import { logger } from '../shared/logger';
+import { getConnection, storeRateLimit, type ConnectionRecord } from '../store/connections';
 import { tokenConfig, type TokenConfig } from './config';
-import { ensureFresh, type FreshTokens, type SourceRef } from './refresh';
+import { ensureFresh, type FreshTokens } from './refresh';
+import { hintOf, isLongThrottle, mergeReport, reportFromHeaders, checkReport } from './rate-limit';
+import { forcedRefreshFor, tokenHash } from './rejected';
 import { singleFlight } from './single-flight';
+import { countLongThrottle } from './throttling';
 
-/** What a job needs to call the provider's API for a source. */
-export interface AccessToken {
-  accessToken: string;
-  /** ISO 8601; null when the provider's access tokens do not expire (Shopify offline, Stripe). */
-  expiresAt: string | null;
-  provider: ProviderId;
-  tokenType: string;
-  scopes: string[];
-  /** Provider account identifiers (shop, realmId, stripeAccountId, hubId, ...). */
-  externalAccount: Record<string, string>;
-}
+/** A report in numbers, or the provider's raw headers (with the answer's status) for the registry to read. */
+export type RateLimitInput =
+  { rateLimit: RateLimitReport } | { rateLimitHeaders: Record<string, string>; status?: number };
 
 export interface TokenAccess {
-  getAccessToken(ref: SourceRef): Promise<AccessToken>;
+  getAccessToken(ref: SourceRef, options?: { rejectedAccessToken?: string }): Promise<AccessToken>;
+  reportRateLimit(ref: SourceRef, input: RateLimitInput): Promise<RateLimitHint>;
 }
 
-function accessTokenOf({ document }: FreshTokens): AccessToken {
+function accessTokenOf({ document, connection }: FreshTokens): AccessToken {
   return {
     accessToken: document.accessToken,
     expiresAt: document.expiresAt,
@@ -28,7 +33,17 @@ function accessTokenOf({ document }: FreshTokens): AccessToken {
     tokenType: document.tokenType,
     scopes: document.scopes,
     externalAccount: { ...document.externalAccount, ...(document.shop ? { shop: document.shop } : {}) },
+    rateLimit: hintOf(connection.rateLimit, Date.now()),
   };
+}
+
+async function reportable(config: TokenConfig, ref: SourceRef): Promise<ConnectionRecord> {
+  const connection = await getConnection(config.tables.connections, ref.accountId, ref.sourceId);
+  if (!connection)
+    throw new ServiceError('source_not_found', 'no connection for that source in this account');
+  if (connection.status === 'disconnected')
+    throw new ServiceError('disconnected', 'the source was disconnected; connect it again to use it');
+  return connection;
 }
 
 /**
@@ -41,25 +56,82 @@ export function createTokenAccess(
   options: { singleFlight?: boolean } = {},
 ): TokenAccess {
   const flight = options.singleFlight === false ? undefined : singleFlight<FreshTokens>();
+  const run = (key: string, work: () => Promise<FreshTokens>) => (flight ? flight(key, work) : work());
   return {
-    async getAccessToken(ref) {
-      const work = () => ensureFresh(config, ref, 'access');
-      const fresh = flight ? await flight(`${ref.accountId}#${ref.sourceId}`, work) : await work();
+    async getAccessToken(ref, { rejectedAccessToken } = {}) {
+      const source = `${ref.accountId}#${ref.sourceId}`;
+      const fresh =
+        rejectedAccessToken === undefined
+          ? await run(source, () => ensureFresh(config, ref, 'access'))
+          : await run(`${source}#rejected#${tokenHash(rejectedAccessToken)}`, () =>
+              ensureFresh(config, ref, 'access', forcedRefreshFor(config, rejectedAccessToken)),
+            );
       return accessTokenOf(fresh);
+    },
+
+    async reportRateLimit(ref, input) {
+      const connection = await reportable(config, ref);
+      const now = Date.now();
+      const report =
+        'rateLimit' in input
+          ? checkReport(input.rateLimit, now)
+          : reportFromHeaders(
+              resolveProvider(connection.provider, config.endpointOverrides).rateLimit,
+              input.rateLimitHeaders,
+              input.status,
+              now,
+            );
+      let state = mergeReport(connection.rateLimit, report, now);
+      const long = isLongThrottle(state, config.longThrottleMs);
+      if (long) state = { ...state, longThrottleCounted: true };
+      if (!(await storeRateLimit(config.tables.connections, connection, state)))
+        throw new ServiceError('source_not_found', 'no connection for that source in this account');
+      if (long) {
+        countLongThrottle({
+          accountId: ref.accountId,
+          sourceId: ref.sourceId,
+          provider: connection.provider,
+          throttledSince: state.throttledSince as string,
+          notBefore: state.notBefore as string,
+        });
+      }
+      logger.info('rate limit reported', {
+        ...ref,
+        provider: connection.provider,
+        remaining: state.remaining,
+        notBefore: state.notBefore,
+      });
+      return hintOf(state, now) as RateLimitHint;
     },
   };
 }
 
 let shared: TokenAccess | undefined;
 
+function sharedAccess(): TokenAccess {
+  shared ??= createTokenAccess(tokenConfig());
+  return shared;
+}
+
 /**
  * A valid access token for a source, with the handler environment's configuration (read on first use).
+ * With `rejectedAccessToken` (the provider answered 401), the token is refreshed if it is still the stored one.
  * @throws ServiceError source_not_found | disconnected | needs_reauth | retryable | credentials_not_configured | provider_rejected | invalid_token_response
  * @example const { accessToken, externalAccount } = await getAccessToken({ accountId: 'acc_1', sourceId: 'src_1' })
  */
-export function getAccessToken(ref: SourceRef): Promise<AccessToken> {
-  shared ??= createTokenAccess(tokenConfig());
-  return shared.getAccessToken(ref);
+export function getAccessToken(
+  ref: SourceRef,
+  options?: { rejectedAccessToken?: string },
+): Promise<AccessToken> {
+  return sharedAccess().getAccessToken(ref, options);
 }
 
-export type { SourceRef };
+/**
+ * Stores a job's rate-limit report on the connection; returns the hint token answers now carry.
+ * @throws ServiceError source_not_found | disconnected | invalid_report
+ */
+export function reportRateLimit(ref: SourceRef, input: RateLimitInput): Promise<RateLimitHint> {
+  return sharedAccess().reportRateLimit(ref, input);
+}
+
+export type { AccessToken, SourceRef };

@@ -67,6 +67,10 @@ export interface AuthServer {
   revokeAll(provider?: ProviderId, account?: string): Promise<number>;
   expire(what: 'access_tokens' | 'refresh_tokens' | 'codes', provider?: ProviderId): Promise<number>;
   failNext(provider: ProviderId, status: number, times?: number, error?: string): Promise<void>;
+  /** The server still accepts this access token (as a provider's API would). */
+  isActive(accessToken: string): Promise<boolean>;
+  /** Ends one access token before its expiry, as a provider that revoked or rotated it. */
+  kill(accessToken: string): Promise<boolean>;
   settings(patch: {
     accessTokenTtlSeconds?: number;
     codeTtlSeconds?: number;
@@ -202,6 +206,8 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
     failNext: async (provider, status, times = 1, error) => {
       await admin('fail', { provider, status, times, error });
     },
+    isActive: async (token) => (await admin<{ active: boolean }>('active', { token })).active,
+    kill: async (token) => (await admin<{ killed: number }>('kill', { token })).killed === 1,
     settings: async (patch) => {
       await admin('settings', patch);
     },

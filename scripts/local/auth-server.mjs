@@ -457,6 +457,13 @@ async function main(config) {
       });
       return send(ctx, 200, { ok: true });
     }
+    // A resource server's view of one access token: still accepted? `kill` ends it early (revoked, rotated).
+    if (action === 'active' || action === 'kill') {
+      const key = `AccessToken:${String(body.token ?? '')}`;
+      const entry = live(key);
+      if (action === 'kill' && entry) store.delete(key);
+      return send(ctx, 200, action === 'kill' ? { killed: entry ? 1 : 0 } : { active: Boolean(entry) });
+    }
     if (action === 'settings') {
       for (const key of Object.keys(settings))
         if (typeof body[key] === 'number' && body[key] > 0) settings[key] = body[key];

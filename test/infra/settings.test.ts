@@ -87,4 +87,18 @@ describe('loadSettings', () => {
       /^stage broken: stripeMode must be 'live' or 'test'$/,
     );
   });
+
+  it('bounds forced refreshes (5 min) and long throttling (15 min) by default, and refuses odd minutes', () => {
+    expect(loadSettings('dev')).toMatchObject({ forcedRefreshMinutes: 5, longThrottleMinutes: 15 });
+    expect(loadSettings('set', { set: { ...dev, forcedRefreshMinutes: 2 } }).forcedRefreshMinutes).toBe(2);
+    expect(() => loadSettings('broken', { broken: { ...dev, forcedRefreshMinutes: 0 } })).toThrow(
+      /^stage broken: forcedRefreshMinutes must be at least 1$/,
+    );
+    expect(() => loadSettings('broken', { broken: { ...dev, forcedRefreshMinutes: 1.5 } })).toThrow(
+      /^stage broken: forcedRefreshMinutes must be whole minutes$/,
+    );
+    expect(() => loadSettings('broken', { broken: { ...dev, longThrottleMinutes: 2000 } })).toThrow(
+      /^stage broken: longThrottleMinutes must be at most 1440$/,
+    );
+  });
 });

@@ -311,6 +311,8 @@ describe('environment', () => {
       [ENV.credentialsMaxAge]: '300',
       [ENV.webhookPublicKeys]: '{}',
       [ENV.stripeMode]: 'test',
+      [ENV.forcedRefreshMinutes]: '5',
+      [ENV.longThrottleMinutes]: '15',
       POWERTOOLS_SERVICE_NAME: 'listbackup-integrations',
       LOG_LEVEL: 'INFO',
     });

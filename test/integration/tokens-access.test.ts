@@ -82,6 +82,7 @@ describe('token access', () => {
       tokenType: stored.tokenType,
       scopes: stored.scopes,
       externalAccount: { realmId: expect.stringMatching(/^\d+$/) },
+      rateLimit: null,
     });
     expect(await refreshRequests(world, 'quickbooks')).toBe(before);
   });

@@ -59,6 +59,9 @@ const params = (reserved: readonly string[]) =>
     ),
   );
 
+/** Response header names as the registry stores them: lower case HTTP tokens. */
+const headerName = v.pipe(v.string(), v.regex(/^[a-z0-9-]+$/, 'must be a lower-case header name'));
+
 const anchoredRegExp = v.pipe(
   v.instance(RegExp),
   v.check(
@@ -103,6 +106,26 @@ const ProviderSchema = v.strictObject({
     refreshTokenIdleDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
     refreshMarginSeconds: v.pipe(v.number(), v.integer(), v.minValue(60)),
     expiresInWhenMissing: v.union([v.pipe(v.number(), v.integer(), v.minValue(60)), v.literal('never')]),
+  }),
+  rateLimit: v.strictObject({
+    scope: text,
+    windows: v.array(
+      v.pipe(
+        v.strictObject({
+          remaining: v.optional(headerName),
+          limit: v.optional(headerName),
+          usedOfLimit: v.optional(headerName),
+          reset: v.optional(
+            v.strictObject({ header: headerName, unit: v.picklist(['epoch-ms', 'window-ms']) }),
+          ),
+        }),
+        v.check((w) => Boolean(w.remaining || w.usedOfLimit), 'a window says how many calls are left'),
+      ),
+    ),
+    retryAfter: v.boolean(),
+    defaultRetryAfterSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3600))),
+    note: v.optional(text),
+    docs: v.pipe(v.array(httpsUrl([], true)), v.minLength(1)),
   }),
   revocation: v.optional(
     v.strictObject({
@@ -232,6 +255,14 @@ describe.each(PROVIDER_IDS)('registry entry %s', (id) => {
   it('matches the schema', () => {
     const result = v.safeParse(ProviderSchema, entry);
     expect(result.success ? [] : result.issues.map((i) => `${v.getDotPath(i)}: ${i.message}`)).toEqual([]);
+  });
+
+  it("cites its rate-limit facts on the provider's own domain", () => {
+    const own = entry.rateLimit.docs.filter((url) => {
+      const host = new URL(url).hostname;
+      return OWN_DOMAINS[id].some((domain) => host === domain || host.endsWith(`.${domain}`));
+    });
+    expect(own.length).toBe(entry.rateLimit.docs.length);
   });
 
   it("cites at least one page on the provider's own domain", () => {
