@@ -2,6 +2,7 @@
 import * as v from 'valibot';
 import { PROVIDER_IDS } from '../lambda/providers/types';
 import type { EndpointOverrides } from '../lambda/providers/types';
+import { HIGHLEVEL_WEBHOOK_PUBLIC_KEY, ed25519PublicKey } from '../lambda/webhooks/gohighlevel';
 import { STAGES } from './stages';
 
 const httpsUrl = v.pipe(
@@ -86,8 +87,13 @@ const StageSettingsSchema = v.strictObject({
    * Connect endpoint both live and test events; the webhook acts only on events of this mode.
    */
   stripeMode: v.optional(v.picklist(['live', 'test'], "must be 'live' or 'test'"), 'live'),
+  /** HighLevel's webhook key; its published key unless a stage overrides it (HighLevel rotated it). */
   highLevelWebhookPublicKey: v.optional(
-    v.pipe(v.string(), v.includes('BEGIN PUBLIC KEY', 'must be a PEM public key')),
+    v.pipe(
+      v.string('must be an Ed25519 public key (PEM)'),
+      v.check((pem) => ed25519PublicKey(pem) !== null, 'must be an Ed25519 public key (PEM)'),
+    ),
+    HIGHLEVEL_WEBHOOK_PUBLIC_KEY,
   ),
   /**
    * Reserved concurrency per reservation of lib/handler-specs.ts. Unset (the default) reserves nothing, which fits a

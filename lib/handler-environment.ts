@@ -18,9 +18,7 @@ export function handlerEnvironment(settings: StageSettings): Record<string, stri
     endpointOverrides: JSON.stringify(settings.endpointOverrides),
     credentialsMaxAge: String(CLIENT_CREDENTIALS_MAX_AGE_SECONDS),
     // Public keys only (HighLevel signs its webhooks with Ed25519; verification needs nothing secret).
-    webhookPublicKeys: JSON.stringify(
-      settings.highLevelWebhookPublicKey ? { gohighlevel: settings.highLevelWebhookPublicKey } : {},
-    ),
+    webhookPublicKeys: JSON.stringify({ gohighlevel: settings.highLevelWebhookPublicKey }),
     stripeMode: settings.stripeMode,
     forcedRefreshMinutes: String(settings.forcedRefreshMinutes),
     longThrottleMinutes: String(settings.longThrottleMinutes),

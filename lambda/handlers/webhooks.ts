@@ -41,7 +41,10 @@ function headersOf(event: HttpEvent): Record<string, string> {
   return headers;
 }
 
-/** The key that verifies this provider's deliveries (cached reads; a missing one is a 503 so the provider retries). */
+/**
+ * The key that verifies this provider's deliveries (cached reads). A missing one is a 503 for a signed
+ * delivery, so the provider retries once an operator sets it.
+ */
 async function verificationKey(scheme: WebhookScheme): Promise<string> {
   const key = scheme.key;
   if (key.source === 'client-secret') {
@@ -54,7 +57,7 @@ async function verificationKey(scheme: WebhookScheme): Promise<string> {
   if (typeof pem !== 'string' || !pem.includes('PUBLIC KEY')) {
     throw new ServiceError(
       'credentials_not_configured',
-      `${scheme.provider} webhooks are not configured yet: set its public key in the stage settings (WEBHOOK_PUBLIC_KEYS)`,
+      `${scheme.provider} webhooks are not configured yet: set its public key in the stage settings (highLevelWebhookPublicKey)`,
     );
   }
   return pem;
@@ -68,9 +71,14 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
   if (!scheme) throw new ServiceError('not_found', `${providerId} sends no webhooks to this service`);
 
   // Authenticity first: nothing is parsed or written before the signature over the exact bytes holds.
+  // An unsigned delivery is refused before the key is read, so it gets 401 whether or not one is configured.
   const raw = rawBody(event);
   if (!raw) return UNAUTHORIZED;
   const request: WebhookRequest = { raw, headers: headersOf(event) };
+  if (!scheme.signed(request)) {
+    logger.warn('webhook refused: signature missing or malformed', { provider: providerId });
+    return UNAUTHORIZED;
+  }
   const key = await verificationKey(scheme);
   const now = Date.now();
   if (!scheme.verify(request, key, now)) {

@@ -3,10 +3,18 @@ import { createPublicKey, verify as verifySignature, type KeyObject } from 'node
 import { deliveryId, jsonObject, text, timeOr } from './common';
 import type { Delivery, InterpretContext, WebhookRequest, WebhookScheme } from './types';
 
+/**
+ * HighLevel's Ed25519 webhook key as it publishes it in its Webhook Integration Guide
+ * (https://marketplace.gohighlevel.com/docs/webhook/WebhookIntegrationGuide): the default of every stage's
+ * highLevelWebhookPublicKey setting, which stays to override it if HighLevel rotates the key.
+ */
+export const HIGHLEVEL_WEBHOOK_PUBLIC_KEY =
+  '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAi2HR1srL4o18O8BRa7gVJY7G7bupbN3H9AwJrHCDiOg=\n-----END PUBLIC KEY-----\n';
+
 const keys = new Map<string, KeyObject | null>();
 
 /** The Ed25519 public key of a PEM (parsed once per container), or null when it is not an Ed25519 key. */
-function publicKey(pem: string): KeyObject | null {
+export function ed25519PublicKey(pem: string): KeyObject | null {
   if (!keys.has(pem)) {
     let key: KeyObject | null = null;
     try {
@@ -23,10 +31,15 @@ function publicKey(pem: string): KeyObject | null {
 const BASE64_ED25519 = /^[A-Za-z0-9+/]{86}==$/;
 
 // Only X-GHL-Signature is accepted: the RSA X-WH-Signature was retired on 2026-07-01.
-function verify(request: WebhookRequest, pem: string): boolean {
+function signature(request: WebhookRequest): string | undefined {
   const given = request.headers['x-ghl-signature'];
-  if (typeof given !== 'string' || !BASE64_ED25519.test(given)) return false;
-  const key = publicKey(pem);
+  return typeof given === 'string' && BASE64_ED25519.test(given) ? given : undefined;
+}
+
+function verify(request: WebhookRequest, pem: string): boolean {
+  const given = signature(request);
+  if (!given) return false;
+  const key = ed25519PublicKey(pem);
   if (!key) return false;
   try {
     return verifySignature(null, request.raw, key, Buffer.from(given, 'base64'));
@@ -91,6 +104,7 @@ export const gohighlevelWebhooks: WebhookScheme = {
   key: { source: 'public-key' },
   // The SDK compares the delivery's appId with CLIENT_ID.split('-')[0] (GoHighLevel/highlevel-api-sdk webhook-manager.ts).
   appId: { secret: 'gohighlevel/client_id', derive: (clientId) => text(clientId.split('-')[0], 64) },
+  signed: (request) => signature(request) !== undefined,
   verify: (request, key) => verify(request, key),
   interpret,
 };

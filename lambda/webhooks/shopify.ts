@@ -11,9 +11,14 @@ export function shopifyWebhookHmac(raw: Buffer, clientSecret: string): string {
 
 const BASE64_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
 
-function verify(request: WebhookRequest, clientSecret: string): boolean {
+function signature(request: WebhookRequest): string | undefined {
   const given = request.headers['x-shopify-hmac-sha256'];
-  if (typeof given !== 'string' || !BASE64_SHA256.test(given) || !clientSecret) return false;
+  return typeof given === 'string' && BASE64_SHA256.test(given) ? given : undefined;
+}
+
+function verify(request: WebhookRequest, clientSecret: string): boolean {
+  const given = signature(request);
+  if (!given || !clientSecret) return false;
   const expected = createHmac('sha256', clientSecret).update(request.raw).digest();
   return equalBytes(expected, Buffer.from(given, 'base64'));
 }
@@ -100,6 +105,7 @@ export const shopifyWebhooks: WebhookScheme = {
     'https://shopify.dev/changelog/apps-now-need-to-use-gdpr-webhooks',
   ],
   key: { source: 'client-secret' },
+  signed: (request) => signature(request) !== undefined,
   verify: (request, key) => verify(request, key),
   interpret,
 };

@@ -16,9 +16,10 @@ export function stripeSignatureHeader(raw: Buffer, timestamp: number, secret: st
   return `t=${timestamp},v1=${stripeSignature(raw, timestamp, secret)}`;
 }
 
-function verify(request: WebhookRequest, secret: string, now: number): boolean {
+/** The Stripe-Signature header's timestamp and v1 signatures, or undefined when it has not that shape. */
+function signature(request: WebhookRequest): { timestamp: number; candidates: string[] } | undefined {
   const header = request.headers['stripe-signature'];
-  if (typeof header !== 'string' || header.length > 2048 || !secret) return false;
+  if (typeof header !== 'string' || header.length > 2048) return undefined;
   let timestamp: number | undefined;
   const candidates: string[] = [];
   for (const part of header.split(',')) {
@@ -29,7 +30,13 @@ function verify(request: WebhookRequest, secret: string, now: number): boolean {
     // Other schemes (v0 test signatures) are ignored, as Stripe's libraries do.
     if (name === 'v1' && /^[0-9a-f]{64}$/.test(value)) candidates.push(value);
   }
-  if (timestamp === undefined || candidates.length === 0) return false;
+  return timestamp === undefined || candidates.length === 0 ? undefined : { timestamp, candidates };
+}
+
+function verify(request: WebhookRequest, secret: string, now: number): boolean {
+  const signed = signature(request);
+  if (!signed || !secret) return false;
+  const { timestamp, candidates } = signed;
   if (Math.abs(now / 1000 - timestamp) > STRIPE_TOLERANCE_SECONDS) return false;
   const expected = Buffer.from(stripeSignature(request.raw, timestamp, secret), 'hex');
   // Every candidate is compared, so timing does not reveal which one matched.
@@ -86,6 +93,7 @@ export const stripeWebhooks: WebhookScheme = {
     'https://support.stripe.com/questions/connect-account-webhook-configurations',
   ],
   key: { source: 'secret', name: 'stripe/webhook_secret' },
+  signed: (request) => signature(request) !== undefined,
   verify,
   interpret,
 };

@@ -13,7 +13,7 @@ export type WebhookKey =
   | { source: 'client-secret' }
   /** A secret at `<secretPrefix>/<name>` (Stripe's endpoint signing secret). */
   | { source: 'secret'; name: string }
-  /** A public key (PEM) from the settings: WEBHOOK_PUBLIC_KEYS[provider] (HighLevel). */
+  /** A public key (PEM) from the settings: WEBHOOK_PUBLIC_KEYS[provider] (HighLevel: its published key by default). */
   | { source: 'public-key' };
 
 /** Event types a `notify` action publishes (keys of DETAIL_TYPES). */
@@ -66,6 +66,11 @@ export interface WebhookScheme {
    * client id before the first '-'), because the provider's signing key is shared by every app.
    */
   appId?: { secret: string; derive: (value: string) => string | undefined };
+  /**
+   * True when the delivery carries a signature of the scheme's shape (says nothing of its validity). Checked
+   * before the key is read, so an unsigned delivery is refused (401) whether or not a key is configured.
+   */
+  signed(request: WebhookRequest): boolean;
   /** True only for an authentic, fresh delivery; never throws. Runs before anything is parsed. */
   verify(request: WebhookRequest, key: string, now: number): boolean;
   /** Maps a verified delivery to an action; never throws (malformed content becomes `ignore`). */

@@ -1,5 +1,7 @@
 // Stage settings: the shipped stages validate; a missing or malformed setting fails with the stage and key named.
+import { generateKeyPairSync } from 'node:crypto';
 import { SettingsError, loadSettings } from '../../lib/config';
+import { HIGHLEVEL_WEBHOOK_PUBLIC_KEY } from '../../lambda/webhooks/gohighlevel';
 import { STAGES } from '../../lib/stages';
 
 const dev = STAGES.dev as Record<string, unknown>;
@@ -100,5 +102,24 @@ describe('loadSettings', () => {
     expect(() => loadSettings('broken', { broken: { ...dev, longThrottleMinutes: 2000 } })).toThrow(
       /^stage broken: longThrottleMinutes must be at most 1440$/,
     );
+  });
+
+  it("carries HighLevel's published webhook key by default on every stage; a stage's own key overrides it", () => {
+    for (const stage of ['dev', 'staging', 'prod'])
+      expect(loadSettings(stage).highLevelWebhookPublicKey).toBe(HIGHLEVEL_WEBHOOK_PUBLIC_KEY);
+    const own = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(
+      loadSettings('own', { own: { ...dev, highLevelWebhookPublicKey: own } }).highLevelWebhookPublicKey,
+    ).toBe(own);
+  });
+
+  it('refuses a HighLevel webhook key that is not an Ed25519 public key', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString();
+    for (const value of [rsa, '-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----', 'x'])
+      expect(() => loadSettings('broken', { broken: { ...dev, highLevelWebhookPublicKey: value } })).toThrow(
+        /^stage broken: highLevelWebhookPublicKey must be an Ed25519 public key \(PEM\)$/,
+      );
   });
 });

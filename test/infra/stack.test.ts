@@ -2,6 +2,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { PROVIDER_IDS } from '../../lambda/providers/registry';
 import { ENV } from '../../lambda/shared/env-names';
+import { HIGHLEVEL_WEBHOOK_PUBLIC_KEY } from '../../lambda/webhooks/gohighlevel';
 import {
   asArray,
   functionId,
@@ -309,7 +310,7 @@ describe('environment', () => {
       [ENV.secretPrefix]: 'app/oauth',
       [ENV.endpointOverrides]: '{}',
       [ENV.credentialsMaxAge]: '300',
-      [ENV.webhookPublicKeys]: '{}',
+      [ENV.webhookPublicKeys]: JSON.stringify({ gohighlevel: HIGHLEVEL_WEBHOOK_PUBLIC_KEY }),
       [ENV.stripeMode]: 'test',
       [ENV.forcedRefreshMinutes]: '5',
       [ENV.longThrottleMinutes]: '15',
@@ -325,6 +326,19 @@ describe('environment', () => {
       expect(value).not.toMatch(/PLACEHOLDER|PRIVATE KEY/);
     }
   });
+
+  it.each(['dev', 'staging', 'prod'])(
+    "%s: the webhooks function trusts HighLevel's published key by default",
+    (stage) => {
+      const { template } = synthStage(stage);
+      const env = (
+        resources(template)[functionId(template, 'webhooks')].Properties!.Environment as {
+          Variables: Record<string, string>;
+        }
+      ).Variables;
+      expect(JSON.parse(env[ENV.webhookPublicKeys])).toEqual({ gohighlevel: HIGHLEVEL_WEBHOOK_PUBLIC_KEY });
+    },
+  );
 
   it('carries the HighLevel webhook public key and endpoint overrides as JSON', () => {
     const { template, settings } = synthStage('test');

@@ -1,4 +1,5 @@
 // Synthesizes a stage's stack for the infra tests: the app's feature flags (cdk.json), bundling skipped.
+import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -45,8 +46,10 @@ export const TEST_STAGES: Readonly<Record<string, unknown>> = {
     tablePrefix: 'listbackup-test',
     eventBusName: 'listbackup-test-events',
     tokenAccessCallerRoleArns: ['arn:aws:iam::123456789012:role/jobs-runner'],
-    highLevelWebhookPublicKey:
-      '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAtestkeytestkeytestkeytestkeytestkeytestkey=\n-----END PUBLIC KEY-----',
+    // A test key set through the setting (the shipped stages carry HighLevel's published key).
+    highLevelWebhookPublicKey: generateKeyPairSync('ed25519')
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString(),
     reservedConcurrency: { publicRoute: 7, refresher: 1 },
     refreshIntervalMinutes: 15,
   },

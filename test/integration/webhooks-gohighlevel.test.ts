@@ -121,3 +121,30 @@ it("ignores another app's uninstall (HighLevel signs every app's deliveries with
   const unknown = await world.handler(delivery(uninstall({ locationId: uid('loc') })));
   expect(JSON.parse(unknown.body as string)).toEqual({ status: 'processed', changed: 0, skipped: 0 });
 });
+
+describe('without a HighLevel key in the environment', () => {
+  let unkeyed: World['handler'];
+  beforeAll(async () => {
+    const saved = process.env.WEBHOOK_PUBLIC_KEYS;
+    process.env.WEBHOOK_PUBLIC_KEYS = '{}';
+    await jest.isolateModulesAsync(async () => {
+      unkeyed = (await import('../../lambda/handlers/webhooks')).handler;
+    });
+    process.env.WEBHOOK_PUBLIC_KEYS = saved;
+  });
+
+  it.each([
+    ['a missing signature', { header: null }],
+    ['the retired X-WH-Signature header', { name: 'x-wh-signature' }],
+    ['a signature that is not base64 of 64 bytes', { header: 'c2lnbmF0dXJl' }],
+  ])('answers %s with 401, as with a key', async (_label, options) => {
+    const res = await unkeyed(delivery(uninstall({ locationId: uid('loc') }), options));
+    expect(res.statusCode).toBe(401);
+    expect(JSON.parse(res.body as string)).toEqual({ error: 'unauthorized' });
+  });
+
+  it('answers a well-formed signature it cannot check 503, so HighLevel retries once a key is set', async () => {
+    const res = await unkeyed(delivery(uninstall({ locationId: uid('loc') })));
+    expect(res.statusCode).toBe(503);
+  });
+});

@@ -1,6 +1,7 @@
 // HighLevel webhook scheme: Ed25519 X-GHL-Signature over the raw body, only our app's AppUninstall.
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { gohighlevelWebhooks } from '../../lambda/webhooks/gohighlevel';
+import { createPublicKey } from 'node:crypto';
+import { HIGHLEVEL_WEBHOOK_PUBLIC_KEY, gohighlevelWebhooks } from '../../lambda/webhooks/gohighlevel';
 import type { WebhookRequest } from '../../lambda/webhooks/types';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
@@ -17,6 +18,25 @@ function request(
   const raw = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   return { raw, headers: { 'x-ghl-signature': sign(null, raw, key).toString('base64'), ...extra } };
 }
+
+describe("HighLevel's published key", () => {
+  it('is the Ed25519 SPKI key of the Webhook Integration Guide', () => {
+    const key = createPublicKey(HIGHLEVEL_WEBHOOK_PUBLIC_KEY);
+    expect(key.asymmetricKeyType).toBe('ed25519');
+    expect(key.export({ type: 'spki', format: 'der' }).toString('base64')).toBe(
+      'MCowBQYDK2VwAyEAi2HR1srL4o18O8BRa7gVJY7G7bupbN3H9AwJrHCDiOg=',
+    );
+    expect(gohighlevelWebhooks.docs).toContain(
+      'https://marketplace.gohighlevel.com/docs/webhook/WebhookIntegrationGuide',
+    );
+  });
+
+  it('refuses a delivery signed by any other key', () => {
+    expect(
+      gohighlevelWebhooks.verify(request({ type: 'UNINSTALL' }), HIGHLEVEL_WEBHOOK_PUBLIC_KEY, NOW),
+    ).toBe(false);
+  });
+});
 
 describe('highlevel webhook verification', () => {
   it('accepts an Ed25519 signature of the exact body', () => {
