@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { buildAuthorizationUrl } from '../oauth/authorization-url';
 import { createPkce } from '../oauth/pkce';
 import { randomToken } from '../oauth/random';
-import { isSafeReturnPath } from '../oauth/return-path';
+import { OUTCOME_PARAMETERS, isSafeReturnPath, outcomeParameterIn } from '../oauth/return-path';
 import { isShopDomain } from '../oauth/shop';
 import { PROVIDER_IDS, isProviderId, resolveProvider } from '../providers/registry';
 import { clientCredentials } from '../store/client-credentials';
@@ -27,32 +27,39 @@ const tables = {
 /** How long a state may wait for its callback. */
 export const STATE_LIFETIME_MS = 10 * 60 * 1000;
 
-const id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be an id'));
+// Every message is our own: none repeats a key or a value of the request.
+const id = v.pipe(v.string('must be an id'), v.regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be an id'));
 const StartBody = v.strictObject({
   accountId: v.optional(id),
   sourceId: v.optional(id),
   returnPath: v.optional(
     v.pipe(
       v.string(),
-      v.check((p: string) => isSafeReturnPath(p), 'must be a relative path in the app'),
+      v.check(
+        (p: string) => isSafeReturnPath(p),
+        'returnPath must be a relative path in the app, such as /sources',
+      ),
+      v.check(
+        (p: string) => outcomeParameterIn(p) === undefined,
+        `returnPath must not carry ${OUTCOME_PARAMETERS.join(', ')}: the callback adds those to its redirect`,
+      ),
     ),
   ),
-  shop: v.optional(v.string()),
+  shop: v.optional(v.string('must be a store domain')),
 });
+const FIELDS = Object.keys(StartBody.entries);
 
 function parseBody(event: HttpEvent): v.InferOutput<typeof StartBody> {
   const result = v.safeParse(StartBody, jsonBody(event));
   if (result.success) return result.output;
   const issue = result.issues[0];
   const key = v.getDotPath(issue);
-  if (key === 'returnPath')
-    throw new ServiceError(
-      'invalid_return_path',
-      'returnPath must be a relative path in the app, such as /sources',
-    );
+  if (key === 'returnPath') throw new ServiceError('invalid_return_path', issue.message);
+  if (key !== null && FIELDS.includes(key))
+    throw new ServiceError('invalid_body', `body field ${key}: ${issue.message}`);
   throw new ServiceError(
     'invalid_body',
-    key ? `body field ${key}: ${issue.message}` : 'the body must be a JSON object',
+    `the body has a field start does not accept; allowed: ${FIELDS.join(', ')}`,
   );
 }
 

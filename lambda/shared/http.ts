@@ -39,18 +39,25 @@ export function callerOf(event: HttpEvent): Caller {
   return { userId, accountId };
 }
 
-/** The request body as parsed JSON; an absent body is `{}`. 400 for anything that is not a JSON object. */
-export function jsonBody(event: HttpEvent): unknown {
+/**
+ * The request body as a parsed JSON object; an absent body is `{}`. 400 for anything else: invalid JSON,
+ * an array, null or a bare value (a schema of objects alone would let an array through).
+ */
+export function jsonBody(event: HttpEvent): Record<string, unknown> {
   const raw = event.body;
   if (raw === undefined || raw === null || raw === '') return {};
   if (typeof raw !== 'string' || raw.length > 16_384)
     throw new ServiceError('invalid_body', 'the body must be a JSON object of at most 16 KB');
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new ServiceError('invalid_body', 'the body is not valid JSON');
   }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new ServiceError('invalid_body', 'the body must be a JSON object');
+  return value as Record<string, unknown>;
 }
 
 export function json(status: number, body: unknown): HttpResult {

@@ -187,6 +187,7 @@ describe('oauth-start', () => {
     ['no caller identity', { provider: 'google' }, null, undefined, 401, 'unauthorized'],
     ['body that is not JSON', { provider: 'google' }, ids(), '{nope', 400, 'invalid_body'],
     ['body that is an array', { provider: 'google' }, ids(), '[1]', 400, 'invalid_body'],
+    ['body that is an empty array', { provider: 'google' }, ids(), '[]', 400, 'invalid_body'],
     ['unknown body field', { provider: 'google' }, ids(), { admin: true }, 400, 'invalid_body'],
     [
       'returnPath to another origin',
@@ -214,6 +215,49 @@ describe('oauth-start', () => {
     expect(json).toEqual({ error: code, message: expect.any(String) });
     if (code === 'unknown_provider') expect(json.message).toContain(PROVIDER_IDS.join(', '));
     if (code === 'credentials_not_configured') expect(json.message).toContain('app/oauth/keap/client_secret');
+  });
+
+  it.each([
+    '/sources?tab=1&status=connected',
+    '/sources?provider=x',
+    '/sources?completion=planted',
+    '/sources?error=none',
+    '/sources?st%61tus=connected',
+    '/sources?Status=connected',
+  ])('refuses a returnPath carrying a parameter the callback sets: %s', async (returnPath) => {
+    const result = await start(
+      httpEvent({
+        method: 'POST',
+        pathParameters: { provider: 'google' },
+        caller: ids(),
+        body: { returnPath },
+      }),
+    );
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body as string)).toEqual({
+      error: 'invalid_return_path',
+      message: expect.stringContaining('status, provider, completion, error'),
+    });
+  });
+
+  it('names no request key or value in invalid_body messages', async () => {
+    const key = '<img src=x onerror=alert(1)>' + 'k'.repeat(300);
+    for (const body of [
+      { [key]: true },
+      { returnPath: '/a', [key]: 1 },
+      { shop: { [key]: key } },
+      { accountId: 12345678 },
+    ]) {
+      const result = await start(
+        httpEvent({ method: 'POST', pathParameters: { provider: 'google' }, caller: ids(), body }),
+      );
+      expect(result.statusCode).toBe(400);
+      const json = JSON.parse(result.body as string);
+      expect(json.error).toBe('invalid_body');
+      expect(json.message).not.toContain('<img');
+      expect(json.message).not.toContain('kkkk');
+      expect(json.message).not.toContain('12345678');
+    }
   });
 
   it('lets a member start for another account and refuses a non-member', async () => {

@@ -1,12 +1,13 @@
 // returnPath: relative paths inside the app pass, anything that could leave the app's origin fails.
-import { isSafeReturnPath } from '../../lambda/oauth/return-path';
+import { isSafeReturnPath, outcomeParameterIn } from '../../lambda/oauth/return-path';
+import { appRedirect } from '../../lambda/shared/urls';
 
 describe('isSafeReturnPath', () => {
   it.each([
     '/',
     '/sources',
     '/a/b?x=1#y',
-    '/integrations/new?provider=google&tab=2',
+    '/integrations/new?source=google&tab=2',
     '/s/%20name',
     `/${'a'.repeat(511)}`,
   ])('accepts %p', (path) => {
@@ -48,5 +49,32 @@ describe('isSafeReturnPath', () => {
 
   it.each([undefined, null, 42, {}, ['/sources']])('rejects the non-string %p', (value) => {
     expect(isSafeReturnPath(value)).toBe(false);
+  });
+});
+
+describe('outcome parameters', () => {
+  it.each([
+    ['/sources?status=connected', 'status'],
+    ['/sources?tab=1&Provider=x', 'provider'],
+    ['/sources?completion=abc', 'completion'],
+    ['/sources?err%6Fr=x', 'error'],
+  ])('finds the callback parameter that %p already sets', (path, name) => {
+    expect(outcomeParameterIn(path)).toBe(name);
+  });
+
+  it('finds none in a path whose query only has the app own parameters', () => {
+    expect(outcomeParameterIn('/sources?tab=1&statuses=a#status=x')).toBeUndefined();
+  });
+
+  it('a redirect carries only the outcome it was given, whatever an older returnPath held', () => {
+    const url = new URL(
+      appRedirect('https://app.example', '/sources?completion=planted&status=connected&tab=1', {
+        status: 'error',
+        error: 'access_denied',
+      }),
+    );
+    expect(url.searchParams.getAll('status')).toEqual(['error']);
+    expect(url.searchParams.has('completion')).toBe(false);
+    expect(url.searchParams.get('tab')).toBe('1');
   });
 });
