@@ -3,9 +3,10 @@
 //   npm run webhook:sample -- shopify shop/redact --shop x.myshopify.com
 //   npm run webhook:sample -- stripe account.application.deauthorized --account acct_123
 //   npm run webhook:sample -- gohighlevel UNINSTALL --location loc123   (or --company comp123)
-// Options: --url <local API, default $LOCAL_API_URL or http://localhost:3000>, --secrets-file <stand-in file,
-// default .local/aws/secrets.json>, --prefix <secret prefix, default app/oauth>, --base64 (send the body
-// base64-encoded), --id <delivery id>, --print (show the request instead of posting it).
+// Options: --url <local API, default $LOCAL_API_URL or http://localhost:3000>, --data-dir <the local run's
+// data, default $LOCAL_DATA_DIR or .local>, --secrets-file <stand-in file, default <data-dir>/aws/secrets.json>,
+// --prefix <secret prefix, default app/oauth>, --base64 (send the body base64-encoded), --id <delivery id>,
+// --print (show the request instead of posting it).
 import { randomUUID, sign } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,12 +44,17 @@ const flag = (o: Options, name: string, fallback?: string): string => {
   throw new Error(`--${name} <value> is required for ${o.provider} ${o.topic}`);
 };
 
+/** The local run's data folder (`npm start --data-dir`), where its stand-in secrets and signing keys live. */
+const dataDir = (o: Options): string => flag(o, 'data-dir', process.env.LOCAL_DATA_DIR ?? '.local');
+
 /** The current value of a secret in the local AWS stand-in's file (scripts/local/aws-standins.ts). */
 function localSecret(o: Options, key: string): string {
-  const file = flag(o, 'secrets-file', join('.local', 'aws', 'secrets.json'));
+  const file = flag(o, 'secrets-file', join(dataDir(o), 'aws', 'secrets.json'));
   const name = `${flag(o, 'prefix', 'app/oauth')}/${key}`;
   if (!existsSync(file))
-    throw new Error(`no local secrets at ${file}: start the local run first, or pass --secrets-file`);
+    throw new Error(
+      `no local secrets at ${file}: start the local run first, or pass its --data-dir (or --secrets-file)`,
+    );
   const all = JSON.parse(readFileSync(file, 'utf8')) as Record<
     string,
     { deletedAt?: number; versions: { value: string; stages: string[] }[] }
@@ -123,7 +129,7 @@ function sample(o: Options): { body: Record<string, unknown>; sign(raw: Buffer):
       webhookId: id ?? randomUUID(),
       timestamp: new Date().toISOString(),
     };
-    const key = localHighLevelKey(flag(o, 'data-dir', '.local')).privateKey;
+    const key = localHighLevelKey(dataDir(o)).privateKey;
     return { body, sign: (raw) => ({ 'x-ghl-signature': sign(null, raw, key).toString('base64') }) };
   }
   throw new Error(`${o.provider} sends no webhooks (supported: shopify, stripe, gohighlevel)`);
