@@ -10,6 +10,7 @@ import { readEnv } from '../shared/env';
 import { ServiceError } from '../shared/errors';
 import { errorResponse, json, type HttpEvent, type HttpResult } from '../shared/http';
 import { logger } from '../shared/logger';
+import { claimId } from '../webhooks/common';
 import { applyDelivery } from '../webhooks/effects';
 import { webhookScheme } from '../webhooks/registry';
 import type { WebhookRequest, WebhookScheme } from '../webhooks/types';
@@ -100,7 +101,7 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
 
   const claim = await claimDelivery(
     statesTable,
-    deliveryKey(providerId, delivery.id),
+    deliveryKey(providerId, claimId(delivery)),
     { provider: providerId, topic: delivery.topic },
     randomToken(16),
     now,

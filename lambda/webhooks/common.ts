@@ -1,5 +1,6 @@
 // Helpers shared by the provider schemes: constant-time comparison, body parsing after verification, delivery ids.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Delivery } from './types';
 
 /** Constant-time equality of two byte strings; different lengths are unequal (length is not secret). */
 export function equalBytes(expected: Buffer, given: Buffer): boolean {
@@ -45,4 +46,30 @@ export function identifier(value: unknown): string | undefined {
 export function timeOr(value: unknown, fallback: number): number {
   const at = typeof value === 'string' ? Date.parse(value) : NaN;
   return Number.isFinite(at) ? at : fallback;
+}
+
+/** A JSON value with object keys sorted and lists sorted, so equal content has one text (order means nothing here). */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value))
+    return value.map(canonical).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => [k, canonical(v)]),
+    );
+  return value;
+}
+
+/**
+ * The id a delivery is claimed under. A `notify` (a request forwarded to the services that hold data) is
+ * claimed by its topic and content, so the same request sent again under another delivery id publishes
+ * nothing new; the other actions by the provider's delivery id, their effect being idempotent by the
+ * connection's own state.
+ */
+export function claimId(delivery: Delivery): string {
+  if (delivery.action.kind !== 'notify') return delivery.id;
+  const content = JSON.stringify(canonical({ topic: delivery.topic, detail: delivery.action.detail }));
+  return `content-sha256-${createHash('sha256').update(content).digest('hex')}`;
 }

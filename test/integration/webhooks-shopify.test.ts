@@ -268,6 +268,30 @@ describe('mandatory compliance topics (app review)', () => {
     expect((await readConnection(s))?.status).toBe('active');
   });
 
+  it('publishes one event for the same customers/redact delivered twice under different delivery ids', async () => {
+    const shop = shopName();
+    const s = await seedConnection(world, 'shopify', { shop });
+    const body = {
+      shop_id: 954889,
+      shop_domain: shop,
+      customer: { id: 191167, email: 'john@example.com' },
+      orders_to_redact: [299938, 299937],
+    };
+    const first = await world.handler(delivery('customers/redact', body, { id: randomUUID() }));
+    expect(JSON.parse(first.body as string)).toMatchObject({ status: 'processed', changed: 1 });
+    // The same request again: another delivery id, the orders listed in another order.
+    const again = await world.handler(
+      delivery('customers/redact', { ...body, orders_to_redact: [299937, 299938] }, { id: randomUUID() }),
+    );
+    expect(JSON.parse(again.body as string)).toEqual({ status: 'duplicate' });
+    expect(eventsFor(world, s.accountId)).toHaveLength(1);
+    expect(await activities(s.accountId)).toHaveLength(1);
+    // Another customer of the same shop is another request.
+    const other = await world.handler(delivery('customers/redact', { ...body, customer: { id: 5 } }));
+    expect(JSON.parse(other.body as string)).toMatchObject({ status: 'processed', changed: 1 });
+    expect(eventsFor(world, s.accountId)).toHaveLength(2);
+  });
+
   it.each(['customers/data_request', 'customers/redact', 'shop/redact'])(
     '%s: 401 with an invalid HMAC',
     async (topic) => {
