@@ -77,7 +77,7 @@ export const HANDLERS = {
     timeoutSeconds: 30,
     route: { method: 'GET', path: '/integrations/oauth/callback/{provider}', authorization: 'public' },
     reservedConcurrency: 'publicRoute',
-    // No vault and no records: tokens stay sealed in the pending completion until the user confirms (issue 10).
+    // No vault and no records: tokens stay sealed in the pending completion until the user confirms.
     access: {
       states: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
       secrets: CLIENT_CREDENTIAL_KEYS,

@@ -321,7 +321,7 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
   };
 
   if (reconnect) {
-    // The status before the reconnect decides whether it restores a needs_reauth connection (issue 7).
+    // The status before the reconnect decides whether it restores a needs_reauth connection.
     const previous = await getConnection(tables.connections, record.accountId, sourceId);
     await storeReconnect(x);
     await announce(x, true);

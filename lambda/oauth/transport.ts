@@ -1,6 +1,6 @@
 // Sends a provider request with a timeout and a cap on the answer's size; never logs bodies.
 // node:http(s) rather than fetch: the SDK has loaded them already, while the first fetch() loads undici, which
-// cost the callback's cold start about as much as starting Node itself (issue 9, docs/performance.md).
+// cost the callback's cold start about as much as starting Node itself (docs/performance.md).
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { ProviderRequest } from './http-request';

@@ -1,6 +1,6 @@
 // Browser end to end in headless Chromium: the connect page of `npm start` (bundled handlers behind the local
 // front), the local authorization server's sign-in and consent pages, and back — happy and error journeys,
-// and the account-linking attack of issue 10 played by two users in two browser profiles.
+// and the account-linking attack played by two users in two browser profiles.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -228,7 +228,7 @@ describe('error journeys: the user sees a clear message', () => {
   );
 });
 
-describe('the account-linking attack (issue 10)', () => {
+describe('the account-linking attack', () => {
   it('attacker starts, victim consents in their own browser: refused at confirmation, nothing connected, no token kept', async () => {
     const [aliceBefore, malloryBefore] = [
       await sourcesOf(ALICE.accountId),

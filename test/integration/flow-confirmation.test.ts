@@ -1,4 +1,4 @@
-// Issue 10: a connection becomes active only when the user and account that started it confirm it.
+// A connection becomes active only when the user and account that started it confirm it.
 // Replayed, expired, foreign-user, foreign-account and wrong-provider confirmations are refused.
 import { completionKey } from '../../lambda/oauth/seal';
 import { PROVIDERS } from '../../lambda/providers/registry';

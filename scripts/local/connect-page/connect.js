@@ -1,4 +1,4 @@
-// The connect page of the local run: start a connection, come back from the provider, confirm it (issue 10).
+// The connect page of the local run: start a connection, come back from the provider, confirm it.
 'use strict';
 
 const USERS = [
