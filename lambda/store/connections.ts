@@ -56,6 +56,8 @@ export interface StoredRateLimit {
   throttledSince?: string;
   /** The current episode was already counted as long. */
   longThrottleCounted?: boolean;
+  /** Random per write: a report is stored only over the state it was merged from. */
+  version?: string;
 }
 
 const REFRESH_BOOKKEEPING = ['refreshBackoffUntil', 'refreshFailureCount'] as const;
@@ -206,18 +208,34 @@ export function markForcedTokenRejected(
   });
 }
 
-/** Stores a connection's rate-limit state; false when the connection is gone. */
+/**
+ * Stores a connection's rate-limit state over the one it was merged from (`connection.rateLimit`, matched by
+ * its random `version`); false when another report came first or the connection is gone (read, merge again).
+ */
 export function storeRateLimit(
   tableName: string,
   connection: ConnectionRecord,
   rateLimit: StoredRateLimit,
 ): Promise<boolean> {
+  const previous = connection.rateLimit;
+  const condition = !previous
+    ? 'attribute_not_exists(#rl)'
+    : previous.version
+      ? '#rl.#v = :previous'
+      : 'attribute_exists(#rl) AND attribute_not_exists(#rl.#v)';
   return conditionalUpdate(connection, {
     TableName: tableName,
     UpdateExpression: 'SET #rl = :rl',
-    ConditionExpression: 'attribute_exists(#sourceId)',
-    ExpressionAttributeNames: { '#rl': 'rateLimit', '#sourceId': 'sourceId' },
-    ExpressionAttributeValues: toItem({ ':rl': rateLimit }),
+    ConditionExpression: `attribute_exists(#sourceId) AND ${condition}`,
+    ExpressionAttributeNames: {
+      '#rl': 'rateLimit',
+      '#sourceId': 'sourceId',
+      ...(previous ? { '#v': 'version' } : {}),
+    },
+    ExpressionAttributeValues: toItem({
+      ':rl': rateLimit,
+      ...(previous?.version ? { ':previous': previous.version } : {}),
+    }),
   });
 }
 

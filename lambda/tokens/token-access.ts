@@ -5,16 +5,27 @@ import type {
   RateLimitReport,
   SourceRef,
 } from '../../clients/token-access/contract';
+import { randomToken } from '../oauth/random';
 import { resolveProvider } from '../providers/registry';
 import { ServiceError } from '../shared/errors';
 import { logger } from '../shared/logger';
-import { getConnection, storeRateLimit, type ConnectionRecord } from '../store/connections';
+import {
+  getConnection,
+  storeRateLimit,
+  type ConnectionRecord,
+  type StoredRateLimit,
+} from '../store/connections';
 import { tokenConfig, type TokenConfig } from './config';
 import { ensureFresh, type FreshTokens } from './refresh';
+import { sleep } from './refresh-request';
 import { hintOf, isLongThrottle, mergeReport, reportFromHeaders, checkReport } from './rate-limit';
 import { forcedRefreshFor, tokenHash } from './rejected';
 import { singleFlight } from './single-flight';
+import { Refusal } from './refusal';
 import { countLongThrottle } from './throttling';
+
+/** Writes of one report raced by others before it gives up with `retryable`. */
+const REPORT_WRITE_ATTEMPTS = 25;
 
 /** A report in numbers, or the provider's raw headers (with the answer's status) for the registry to read. */
 export type RateLimitInput =
@@ -70,22 +81,36 @@ export function createTokenAccess(
     },
 
     async reportRateLimit(ref, input) {
-      const connection = await reportable(config, ref);
-      const now = Date.now();
+      let connection = await reportable(config, ref);
+      const received = Date.now();
       const report =
         'rateLimit' in input
-          ? checkReport(input.rateLimit, now)
+          ? checkReport(input.rateLimit, received)
           : reportFromHeaders(
               resolveProvider(connection.provider, config.endpointOverrides).rateLimit,
               input.rateLimitHeaders,
               input.status,
-              now,
+              received,
             );
-      let state = mergeReport(connection.rateLimit, report, now);
-      const long = isLongThrottle(state, config.longThrottleMs);
-      if (long) state = { ...state, longThrottleCounted: true };
-      if (!(await storeRateLimit(config.tables.connections, connection, state)))
-        throw new ServiceError('source_not_found', 'no connection for that source in this account');
+      // Optimistic: merged over the state read; another report in between means read and merge again.
+      let state: StoredRateLimit;
+      let long: boolean;
+      let now = received;
+      for (let attempt = 1; ; attempt += 1) {
+        state = mergeReport(connection.rateLimit, report, now);
+        long = isLongThrottle(state, config.longThrottleMs);
+        if (long) state = { ...state, longThrottleCounted: true };
+        state = { ...state, version: randomToken(8) };
+        if (await storeRateLimit(config.tables.connections, connection, state)) break;
+        if (attempt >= REPORT_WRITE_ATTEMPTS)
+          throw new Refusal('retryable', 'many reports for this source at once; report again shortly', {
+            retryAfterSeconds: 1,
+          });
+        // A jittered pause spreads the writers of one burst apart, so none keeps losing.
+        await sleep(5 + Math.round(25 * Math.random()));
+        connection = await reportable(config, ref);
+        now = Date.now();
+      }
       if (long) {
         countLongThrottle({
           accountId: ref.accountId,

@@ -280,6 +280,7 @@ describe('rate-limit reports', () => {
       notBefore: hint.notBefore,
       reportedAt: hint.reportedAt,
       throttledSince: hint.reportedAt,
+      version: expect.stringMatching(/^[A-Za-z0-9_-]+$/),
     });
 
     // Two other jobs on the same connection (other containers) see the wait with their tokens.
@@ -299,6 +300,21 @@ describe('rate-limit reports', () => {
     const token = await access().getAccessToken(ref);
     expect(token.rateLimit).toMatchObject({ notBefore: wait, remaining: 450, limit: 500 });
   });
+
+  it('10 parallel reports from separate containers: none lost, the longest wait kept', async () => {
+    const ref = await connected('box');
+    const waits = Array.from({ length: 10 }, (_, i) => 10 + i);
+    const answers = await Promise.all(
+      waits.map((seconds) =>
+        access().reportRateLimit(ref, { rateLimitHeaders: { 'Retry-After': String(seconds) }, status: 429 }),
+      ),
+    );
+    const stored = (await connection(ref))?.rateLimit;
+    const latest = Math.max(...answers.map((a) => Date.parse(a.notBefore as string)));
+    expect(Date.parse(stored?.notBefore as string)).toBe(latest);
+    // The longest wait (19 s) survives whatever order the writes landed in.
+    expect(latest - Date.parse(stored?.throttledSince as string)).toBeGreaterThanOrEqual(19_000);
+  }, 60_000);
 
   it('counts a connection throttled for longer than the threshold once per episode', async () => {
     const ref = await connected('dropbox');
