@@ -5,7 +5,11 @@
 // Where moto differs from AWS, and what stands in: moto 5.2 has no Lambda GetAccountSettings (the wire proxy answers
 // it, shaped as the Lambda API reference documents); moto's API and authorizer ids are 8 letters where AWS's are 10
 // and 6 characters, so the test sets them on the validated settings instead of in a stage map; moto's GetStage omits
-// autoDeploy when unset (AWS documents false as the default; the preflight treats anything but true as off).
+// autoDeploy when unset (AWS documents false as the default, docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/
+// aws-resource-apigatewayv2-stage.html; the preflight treats anything but true as off). The answers relied on were
+// checked against the API references: GetAuthorizer's authorizerType / authorizerPayloadFormatVersion / identitySource
+// (a list), GetRoutes' routeKey / target, DynamoDB DescribeTable's KeySchema / AttributeDefinitions / GSIs, EventBridge
+// DescribeEventBus and Secrets Manager's ResourceNotFoundException, CloudFormation's ValidationError for a missing stack.
 import {
   ApiGatewayV2Client,
   CreateApiCommand,
@@ -26,7 +30,8 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
+import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { placeholderValue } from '../../lib/client-secrets';
 import { loadSettings, type StageSettings } from '../../lib/config';
 import { importedTableContracts } from '../../lib/core-contract';
@@ -62,6 +67,12 @@ const REGIONS = [
   'ap-southeast-2',
   'ca-central-1',
   'sa-east-1',
+  'eu-south-1',
+  'ap-east-1',
+  'me-south-1',
+  'af-south-1',
+  'ap-southeast-3',
+  'ap-northeast-3',
 ];
 let nextRegion = 0;
 
@@ -91,6 +102,8 @@ afterAll(async () => {
 
 interface World {
   region: string;
+  ssm: SSMClient;
+  cfn: CloudFormationClient;
   raw: Record<string, unknown>;
   settings: StageSettings;
   apigw: ApiGatewayV2Client;
@@ -138,6 +151,7 @@ function tableInput(
 /** Everything a ready stage needs from the core service and the account, created directly in moto (not counted). */
 async function readyStage(): Promise<World> {
   const region = REGIONS[nextRegion++];
+  if (!region) throw new Error('out of regions: add one to REGIONS for the new case');
   const config = { ...direct, endpoint: moto(), region };
   const apigw = new ApiGatewayV2Client(config);
   const dynamo = new DynamoDBClient(config);
@@ -196,8 +210,8 @@ async function readyStage(): Promise<World> {
   await ssm.send(
     new PutParameterCommand({ Name: '/cdk-bootstrap/hnb659fds/version', Value: '21', Type: 'String' }),
   );
-  ssm.destroy();
-  return { region, raw, settings, apigw, dynamo, events, secrets };
+  const cfn = new CloudFormationClient(config);
+  return { region, raw, settings, apigw, dynamo, events, secrets, ssm, cfn };
 }
 
 async function run(settings: StageSettings) {
@@ -390,6 +404,67 @@ describe('preflight', () => {
       expect(calls.filter((c) => !c.read)).toEqual([]);
     },
   );
+
+  it.each<[string, (w: World) => Promise<StageSettings | void>, string, RegExp, RegExp]>([
+    [
+      'a stack of the same name this app did not create',
+      async (w) => {
+        await w.cfn.send(
+          new CreateStackCommand({
+            StackName: 'listbackup-integrations-preflight',
+            TemplateBody: JSON.stringify({
+              Description: 'The Serverless Application listbackup-integrations',
+              Resources: { Topic: { Type: 'AWS::SNS::Topic' } },
+            }),
+          }),
+        );
+      },
+      'stack.foreign',
+      /exists \(CREATE_COMPLETE\) but was not created by this app .*earlier Serverless service/,
+      /move the old service off this name first .*aws cloudformation delete-stack/,
+    ],
+    [
+      'an account not bootstrapped in the region',
+      async (w) => {
+        await w.ssm.send(new DeleteParameterCommand({ Name: '/cdk-bootstrap/hnb659fds/version' }));
+      },
+      'bootstrap.version',
+      /account 123456789012 is not bootstrapped in .* \(no \/cdk-bootstrap\/hnb659fds\/version\)/,
+      /run once per account and region: npx cdk bootstrap aws:\/\/123456789012\//,
+    ],
+    [
+      'a leftover oauth-states table before the first deploy',
+      async (w) => {
+        await w.dynamo.send(
+          new CreateTableCommand(tableInput('listbackup-preflight-oauth-states', { partitionKey: 'state' })),
+        );
+      },
+      'tables.owned',
+      /exists already, but the stack creates it/,
+      /aws dynamodb delete-table .* --table-name listbackup-preflight-oauth-states\); otherwise give the stage another tablePrefix/,
+    ],
+  ])('also reports %s alone, with its fix', async (_, breakIt, check, message, fix) => {
+    const world = await readyStage();
+    const settings = (await breakIt(world)) ?? world.settings;
+    const { report, code, calls } = await run(settings);
+    const wrong = failures(report.findings);
+    expect(wrong).toEqual([
+      expect.objectContaining({ check, status: 'fail', message: expect.stringMatching(message) }),
+    ]);
+    expect(wrong[0].fix).toMatch(fix);
+    expect(code).toBe(PREFLIGHT_EXIT.notReady);
+    expect(calls.filter((c) => !c.read)).toEqual([]);
+  });
+
+  it('reports secrets a first deploy would create but that exist already', async () => {
+    const world = await readyStage();
+    const { report, code } = await run({ ...world.settings, importClientSecrets: false });
+    const wrong = failures(report.findings);
+    expect(wrong).toHaveLength(19);
+    expect(new Set(wrong.map((f) => f.check))).toEqual(new Set(['secrets.collision']));
+    expect(wrong[0].fix).toMatch(/set importClientSecrets: true .* or give the stage another secretPrefix/);
+    expect(code).toBe(PREFLIGHT_EXIT.notReady);
+  });
 
   it('says when the quota has no room for the reservations and what to request', async () => {
     const world = await readyStage();
