@@ -22,6 +22,58 @@ const providerKeys = Object.fromEntries(
   PROVIDER_IDS.map((id) => [id, v.optional(endpointOverride)]),
 ) as Record<(typeof PROVIDER_IDS)[number], v.OptionalSchema<typeof endpointOverride, undefined>>;
 
+const count = (fallback: number) =>
+  v.optional(
+    v.pipe(v.number('must be a number'), v.integer('must be a whole number'), v.minValue(1)),
+    fallback,
+  );
+const percent = (fallback: number) =>
+  v.optional(v.pipe(v.number('must be a number'), v.minValue(1), v.maxValue(100)), fallback);
+
+/**
+ * Where alarms go and when they fire. Every threshold has a default; the README's runbook says what each
+ * alarm means and what to do.
+ */
+const MonitoringSchema = v.pipe(
+  v.strictObject({
+    /** An existing SNS topic for the alarms (e.g. the team's on-call topic); else the stack creates one. */
+    alarmTopicArn: v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN'),
+      ),
+    ),
+    /** Subscribes this address to the created topic (AWS sends a confirmation mail first). */
+    alarmEmail: v.optional(v.pipe(v.string(), v.email('must be an e-mail address'))),
+    /** Errors of one function in 5 minutes. */
+    functionErrors: count(1),
+    /** Throttled invocations of one function in 5 minutes. */
+    functionThrottles: count(1),
+    /** Share of a provider's callbacks failing on our or the provider's side, in 5-minute periods. */
+    callbackFaultPercent: percent(20),
+    /** Callbacks a provider needs in 5 minutes before its fault rate counts. */
+    callbackMinCount: count(5),
+    /** Share of refresh attempts not answered ok, over 15 minutes. */
+    refreshFailurePercent: percent(25),
+    /** Refresh attempts needed in 15 minutes before the failure rate counts. */
+    refreshMinCount: count(10),
+    /** Connections turning needs_reauth in one hour. */
+    needsReauthPerHour: count(10),
+    /** Webhook deliveries with a bad signature in 5 minutes. */
+    badSignaturesPer5Minutes: count(20),
+    /** Token requests failing for a reason an operator must fix, in 5 minutes. */
+    tokenAccessFaultsPer5Minutes: count(5),
+    /** Refresh tokens of one provider reaching their lifetime within 7 days (largest count in 6 hours). */
+    expiringRefreshTokens: count(1),
+  }),
+  v.check(
+    (m) => !(m.alarmTopicArn && m.alarmEmail),
+    'alarmEmail subscribes to the topic the stack creates; with alarmTopicArn, subscribe on that topic instead',
+  ),
+);
+
+export type MonitoringSettings = v.InferOutput<typeof MonitoringSchema>;
+
 const StageSettingsSchema = v.strictObject({
   account: v.optional(v.pipe(v.string(), v.regex(/^\d{12}$/, 'must be a 12-digit AWS account id'))),
   region: v.optional(
@@ -112,6 +164,7 @@ const StageSettingsSchema = v.strictObject({
    * long as no other stage names that account) and it may use the audit's authorizer id.
    */
   sandbox: v.optional(v.boolean('must be true or false'), false),
+  monitoring: v.optional(MonitoringSchema, {}),
 });
 
 export type StageSettings = v.InferOutput<typeof StageSettingsSchema> & {

@@ -4,6 +4,7 @@ import type { StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { AlarmTopic } from './alarm-topic';
 import { ApiRoutes } from './api-routes';
 import { ClientSecrets } from './client-secrets';
 import type { StageSettings } from './config';
@@ -11,7 +12,10 @@ import { handlerEnvironment } from './handler-environment';
 import { ImportedTables } from './imported-tables';
 import { OAuthStatesTable } from './oauth-states-table';
 import { RefreshSchedule } from './refresh-schedule';
+import { ServiceAlarms } from './service-alarms';
+import { ServiceDashboard } from './service-dashboard';
 import { ServiceFunctions } from './service-functions';
+import { ServiceMetrics } from './service-metrics';
 import { TokenVault } from './token-vault';
 
 /** The stack of a stage, e.g. listbackup-integrations-dev (the earlier Serverless service used the same names). */
@@ -60,11 +64,34 @@ export class IntegrationsStack extends Stack {
       authorizerId: settings.authorizerId,
       functions,
     });
-    new RefreshSchedule(this, 'RefreshSchedule', {
+    const schedule = new RefreshSchedule(this, 'RefreshSchedule', {
       refresher: functions.get('connection-refresher'),
       intervalMinutes: settings.refreshIntervalMinutes,
     });
     functions.get('token-access').allowInvokeBy(settings.tokenAccessCallerRoleArns);
+
+    // Operations: alarms to the stage's topic, and the dashboard.
+    const alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
+      stage: settings.stage,
+      importArn: settings.monitoring.alarmTopicArn,
+      email: settings.monitoring.alarmEmail,
+    });
+    const metrics = new ServiceMetrics(settings.stage);
+    const alarms = new ServiceAlarms(this, 'Alarms', {
+      stage: settings.stage,
+      settings: settings.monitoring,
+      metrics,
+      functions,
+      topic: alarmTopic.topic,
+      refreshIntervalMinutes: settings.refreshIntervalMinutes,
+      refresherFailures: schedule.failures,
+    });
+    const dashboard = new ServiceDashboard(this, 'Operations', {
+      stage: settings.stage,
+      metrics,
+      functions,
+      alarms: [...alarms.alarms.values()],
+    });
 
     for (const route of api.routes) {
       new CfnOutput(this, `${route.handler}Url`, {
@@ -80,5 +107,8 @@ export class IntegrationsStack extends Stack {
       description: `ARN of the token-access function of ListBackup integrations (${settings.stage}); invoke with IAM`,
       stringValue: functions.get('token-access').functionArn,
     });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName });
+    new CfnOutput(this, 'RefresherFailedInvocationsQueueUrl', { value: schedule.failures.queueUrl });
   }
 }

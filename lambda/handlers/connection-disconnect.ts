@@ -4,7 +4,8 @@ import { physicalTableName } from '../store/tables';
 import { readEnv } from '../shared/env';
 import { ServiceError } from '../shared/errors';
 import { callerOf, errorResponse, json, queryOf, type HttpEvent, type HttpResult } from '../shared/http';
-import { logger } from '../shared/logger';
+import { beginInvocation, logger } from '../shared/logger';
+import type { Context } from 'aws-lambda';
 import { tokenConfig } from '../tokens/config';
 import { disconnectSource } from '../tokens/disconnect';
 
@@ -30,7 +31,8 @@ async function disconnect(event: HttpEvent): Promise<HttpResult> {
   return json(200, { status: result.status, revocation: result.revocation });
 }
 
-export async function handler(event: HttpEvent): Promise<HttpResult> {
+export async function handler(event: HttpEvent, context?: Context): Promise<HttpResult> {
+  beginInvocation(context);
   try {
     return await disconnect(event);
   } catch (error) {

@@ -15,9 +15,11 @@ import { physicalTableName } from '../store/tables';
 import { readEnv } from '../shared/env';
 import { ServiceError, type ErrorCode } from '../shared/errors';
 import { queryOf, redirect, type HttpEvent, type HttpResult } from '../shared/http';
-import { logger } from '../shared/logger';
+import { beginInvocation, joinFlow, logger } from '../shared/logger';
+import { countCallback } from '../metrics/emit';
 import { appRedirect, callbackUrl } from '../shared/urls';
 import type { ClientCredentials } from '../oauth/http-request';
+import type { Context } from 'aws-lambda';
 
 const env = readEnv();
 const statesTable = physicalTableName(env.tablePrefix, 'oauth-states');
@@ -111,6 +113,7 @@ async function complete(
     userId: state.userId,
     accountId: state.accountId,
     sourceId: state.sourceId,
+    flowId: state.flowId,
     sealed: seal(JSON.stringify(document), completionId, completionBinding(state)),
     createdAt: new Date(now).toISOString(),
     expiresAt,
@@ -131,7 +134,8 @@ function errorRedirect(provider: string | undefined, code: ErrorCode, returnPath
   );
 }
 
-export async function handler(event: HttpEvent): Promise<HttpResult> {
+export async function handler(event: HttpEvent, context?: Context): Promise<HttpResult> {
+  beginInvocation(context);
   const providerId = event?.pathParameters?.provider;
   if (!isProviderId(providerId)) return errorRedirect(undefined, 'unknown_provider');
   const provider = resolveProvider(providerId, env.endpointOverrides);
@@ -148,7 +152,9 @@ export async function handler(event: HttpEvent): Promise<HttpResult> {
     credentialsRead.catch(() => undefined);
     state = await consumeState(statesTable, params.state);
     if (!state) throw new ServiceError('invalid_state', 'unknown or used state');
+    joinFlow(state.flowId);
     const completionId = await complete(provider, params, state, credentialsRead);
+    countCallback(provider.id, 'pending');
     return redirect(
       appRedirect(env.appUrl, state.returnPath, {
         status: 'pending',
@@ -158,6 +164,7 @@ export async function handler(event: HttpEvent): Promise<HttpResult> {
     );
   } catch (error) {
     const code: ErrorCode = error instanceof ServiceError ? error.code : 'internal_error';
+    countCallback(provider.id, code);
     const fields = { provider: provider.id, error: code, accountId: state?.accountId, userId: state?.userId };
     if (error instanceof ServiceError) logger.warn('oauth callback refused', fields);
     else

@@ -31,7 +31,9 @@ import {
   type HttpEvent,
   type HttpResult,
 } from '../shared/http';
-import { logger } from '../shared/logger';
+import { beginInvocation, joinFlow, logger } from '../shared/logger';
+import { countCompletion } from '../metrics/emit';
+import type { Context } from 'aws-lambda';
 import { completionBinding } from '../oauth/binding';
 import { getConnection } from '../store/connections';
 import { tokenConfig } from '../tokens/config';
@@ -127,6 +129,7 @@ async function open(c: Confirmation): Promise<{ record: CompletionRecord; docume
       'invalid_completion',
       'this connection was already confirmed, discarded or never existed',
     );
+  joinFlow(record.flowId);
   let document: TokenDocument | undefined;
   try {
     document = JSON.parse(unseal(record.sealed, c.completion, completionBinding(record))) as TokenDocument;
@@ -331,13 +334,18 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
     await announce(x, false);
   }
   logger.info(reconnect ? 'source reconnected' : 'source connected', x.ids);
+  countCompletion(provider.id, reconnect ? 'reconnected' : 'connected');
   return json(200, { status: reconnect ? 'reconnected' : 'connected', provider: provider.id, sourceId });
 }
 
-export async function handler(event: HttpEvent): Promise<HttpResult> {
+export async function handler(event: HttpEvent, context?: Context): Promise<HttpResult> {
+  beginInvocation(context);
   try {
     return await confirm(event);
   } catch (error) {
+    const providerId = event?.pathParameters?.provider;
+    if (isProviderId(providerId))
+      countCompletion(providerId, error instanceof ServiceError ? 'refused' : 'failed');
     if (error instanceof ServiceError)
       logger.warn('oauth complete refused', { error: error.code, provider: event?.pathParameters?.provider });
     else logger.error('oauth complete failed', { cause: (error as Error)?.name });

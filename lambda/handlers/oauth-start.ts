@@ -14,8 +14,10 @@ import { physicalTableName } from '../store/tables';
 import { readEnv } from '../shared/env';
 import { ServiceError } from '../shared/errors';
 import { callerOf, errorResponse, json, jsonBody, type HttpEvent, type HttpResult } from '../shared/http';
-import { logger } from '../shared/logger';
+import { beginInvocation, joinFlow, logger, newFlowId } from '../shared/logger';
+import { countFlowStarted } from '../metrics/emit';
 import { callbackUrl } from '../shared/urls';
+import type { Context } from 'aws-lambda';
 
 const env = readEnv();
 const tables = {
@@ -97,6 +99,8 @@ async function start(event: HttpEvent): Promise<HttpResult> {
 
   const credentials = await clientCredentials(env.secretPrefix, provider.id, env.credentialsMaxAgeSeconds);
   const state = randomToken(32);
+  const flowId = newFlowId();
+  joinFlow(flowId);
   const pkce = provider.pkce ? createPkce() : undefined;
   const now = Date.now();
   const expiresAt = now + STATE_LIFETIME_MS;
@@ -110,6 +114,7 @@ async function start(event: HttpEvent): Promise<HttpResult> {
     returnPath: body.returnPath,
     shop,
     codeVerifier: pkce?.verifier,
+    flowId,
     createdAt: new Date(now).toISOString(),
     expiresAt,
     ttl: Math.ceil(expiresAt / 1000) + 3600,
@@ -127,10 +132,12 @@ async function start(event: HttpEvent): Promise<HttpResult> {
     userId: caller.userId,
     reconnect: !!body.sourceId,
   });
+  countFlowStarted(provider.id);
   return json(200, { authorizationUrl, state, expiresAt: new Date(expiresAt).toISOString() });
 }
 
-export async function handler(event: HttpEvent): Promise<HttpResult> {
+export async function handler(event: HttpEvent, context?: Context): Promise<HttpResult> {
+  beginInvocation(context);
   try {
     return await start(event);
   } catch (error) {

@@ -9,7 +9,9 @@ import {
 } from '../../clients/token-access/contract';
 import type { ProviderId } from '../providers/types';
 import { ServiceError } from '../shared/errors';
-import { logger } from '../shared/logger';
+import { beginInvocation, logger } from '../shared/logger';
+import { countTokenAccess } from '../metrics/emit';
+import type { Context } from 'aws-lambda';
 import { tokenConfig } from '../tokens/config';
 import type { ReauthReason } from '../tokens/health';
 import { RateLimitHeadersSchema, RateLimitReportSchema, StatusSchema } from '../tokens/rate-limit';
@@ -85,12 +87,14 @@ function parse(event: unknown): Parsed | TokenAccessFailure {
 function failure(error: unknown, ids: Record<string, string>): TokenAccessFailure {
   if (error instanceof ServiceError && isTokenAccessErrorCode(error.code)) {
     logger.warn('token access refused', { ...ids, error: error.code });
+    countTokenAccess(error.code);
     const answer: TokenAccessFailure = { error: error.code, message: error.message };
     if (error instanceof Refusal && error.retryAfterSeconds !== undefined)
       answer.retryAfterSeconds = error.retryAfterSeconds;
     if (error instanceof Refusal && error.reason !== undefined) answer.reason = error.reason;
     return answer;
   }
+  countTokenAccess('internal_error');
   logger.error('token access failed', {
     ...ids,
     cause: error instanceof ServiceError ? error.code : (error as Error)?.name,
@@ -100,9 +104,13 @@ function failure(error: unknown, ids: Record<string, string>): TokenAccessFailur
 
 export type TokenAccessResult = TokenAnswer | ReportAnswer;
 
-export async function handler(event: unknown): Promise<TokenAccessResult> {
+export async function handler(event: unknown, context?: Context): Promise<TokenAccessResult> {
+  beginInvocation(context);
   const parsed = parse(event);
-  if ('error' in parsed) return parsed;
+  if ('error' in parsed) {
+    countTokenAccess(parsed.error);
+    return parsed;
+  }
   // Only the ids are logged: never the rejected token, never a report's raw headers.
   const ids = { accountId: parsed.value.accountId, sourceId: parsed.value.sourceId };
   try {
@@ -124,6 +132,7 @@ export async function handler(event: unknown): Promise<TokenAccessResult> {
       afterRejection: parsed.kind === 'rejected',
       notBefore: token.rateLimit?.notBefore,
     });
+    countTokenAccess('ok');
     return token;
   } catch (error) {
     return failure(error, ids);

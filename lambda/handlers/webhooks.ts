@@ -7,10 +7,12 @@ import { recordTables } from '../store/records';
 import { physicalTableName } from '../store/tables';
 import { secretUnderPrefix } from '../store/webhook-secrets';
 import { readEnv } from '../shared/env';
-import { ServiceError } from '../shared/errors';
+import { ServiceError, isServiceError } from '../shared/errors';
 import { errorResponse, json, type HttpEvent, type HttpResult } from '../shared/http';
-import { logger } from '../shared/logger';
+import { beginInvocation, logger } from '../shared/logger';
 import { claimId } from '../webhooks/common';
+import { countWebhook } from '../metrics/emit';
+import type { Context } from 'aws-lambda';
 import { applyDelivery } from '../webhooks/effects';
 import { webhookScheme } from '../webhooks/registry';
 import type { WebhookRequest, WebhookScheme } from '../webhooks/types';
@@ -74,16 +76,21 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
   // Authenticity first: nothing is parsed or written before the signature over the exact bytes holds.
   // An unsigned delivery is refused before the key is read, so it gets 401 whether or not one is configured.
   const raw = rawBody(event);
-  if (!raw) return UNAUTHORIZED;
+  if (!raw) {
+    countWebhook(providerId, 'refused');
+    return UNAUTHORIZED;
+  }
   const request: WebhookRequest = { raw, headers: headersOf(event) };
   if (!scheme.signed(request)) {
     logger.warn('webhook refused: signature missing or malformed', { provider: providerId });
+    countWebhook(providerId, 'bad_signature');
     return UNAUTHORIZED;
   }
   const key = await verificationKey(scheme);
   const now = Date.now();
   if (!scheme.verify(request, key, now)) {
     logger.warn('webhook refused: signature missing, invalid or stale', { provider: providerId });
+    countWebhook(providerId, 'bad_signature');
     return UNAUTHORIZED;
   }
 
@@ -96,6 +103,7 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
   const ids = { provider: providerId, topic: delivery.topic, deliveryId: delivery.id };
   if (delivery.action.kind === 'ignore') {
     logger.debug('webhook ignored', { ...ids, reason: delivery.action.reason });
+    countWebhook(providerId, 'ignored');
     return json(200, { status: 'ignored' });
   }
 
@@ -108,6 +116,7 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
   );
   if (claim.outcome === 'done') {
     logger.info('webhook repeated: already processed', ids);
+    countWebhook(providerId, 'duplicate');
     return json(200, { status: 'duplicate' });
   }
   if (claim.outcome === 'busy') {
@@ -124,6 +133,7 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
     );
     await completeDelivery(statesTable, claim, Date.now());
     logger.info('webhook processed', { ...ids, ...summary });
+    countWebhook(providerId, 'applied');
     return json(200, { status: 'processed', ...summary });
   } catch (error) {
     await releaseDelivery(statesTable, claim).catch((e) =>
@@ -133,10 +143,17 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
   }
 }
 
-export async function handler(event: HttpEvent): Promise<HttpResult> {
+export async function handler(event: HttpEvent, context?: Context): Promise<HttpResult> {
+  beginInvocation(context);
   try {
     return await receive(event);
   } catch (error) {
+    const providerId = event?.pathParameters?.provider;
+    if (isProviderId(providerId))
+      countWebhook(
+        providerId,
+        !isServiceError(error) ? 'failed' : error.code === 'retryable' ? 'busy' : 'refused',
+      );
     if (error instanceof ServiceError)
       logger.warn('webhook not processed', { error: error.code, provider: event?.pathParameters?.provider });
     else

@@ -5,6 +5,7 @@ import type { ClientCredentials } from './http-request';
 import { buildTokenRequest, type TokenGrant } from './token-request';
 import { processTokenResponse, type TokenSet } from './token-response';
 import { TransportError, send } from './transport';
+import { timeTokenCall } from '../metrics/emit';
 
 /**
  * Token endpoint timeout: authorization codes expire fast (Box: 30 s), so fail early and clearly.
@@ -24,8 +25,9 @@ export async function requestTokens(
 ): Promise<TokenSet> {
   const request = buildTokenRequest(provider, grant, credentials, shop);
   try {
-    const response = await send(request, TOKEN_TIMEOUT_MS);
-    return processTokenResponse(provider, response, Date.now());
+    return await timeTokenCall('exchange', provider.id, async () =>
+      processTokenResponse(provider, await send(request, TOKEN_TIMEOUT_MS), Date.now()),
+    );
   } catch (error) {
     if (error instanceof TransportError) {
       throw new ServiceError('provider_unavailable', 'the provider did not answer; try again', {

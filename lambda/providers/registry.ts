@@ -233,6 +233,8 @@ const quickbooks: ProviderEntry = {
     'https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/oauth-2.0',
     'https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/faq',
     'https://github.com/IntuitDeveloper/OAuth2-Dotnet_UsingSDK/blob/master/docs/help/Tokens.md',
+    // Refresh tokens now have a maximum validity of five years however often they are used.
+    'https://github.com/intuit/QuickBooks-V3-Java-SDK/releases/tag/v6.5.4',
   ],
   authorizationEndpoint: 'https://appcenter.intuit.com/connect/oauth2',
   tokenEndpoint: 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer',
@@ -251,6 +253,7 @@ const quickbooks: ProviderEntry = {
   tokens: {
     rotatesRefreshToken: true,
     refreshTokenIdleDays: 100,
+    refreshTokenMaxDays: 5 * 365,
     refreshMarginSeconds: FIVE_MINUTES,
     expiresInWhenMissing: HOUR,
   },

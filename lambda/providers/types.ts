@@ -39,6 +39,8 @@ export interface TokenLifecycle {
   rotatesRefreshToken: boolean;
   /** Refresh tokens die after this many days without use (undefined: not documented). */
   refreshTokenIdleDays?: number;
+  /** Refresh tokens die this many days after the user's consent however often they are used (undefined: no such limit documented). */
+  refreshTokenMaxDays?: number;
   /** Refresh this many seconds before the access token expires. */
   refreshMarginSeconds: number;
   /**

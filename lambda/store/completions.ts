@@ -12,6 +12,8 @@ export interface CompletionRecord {
   userId: string;
   accountId: string;
   sourceId?: string;
+  /** The flow id of the start that led here (logs only). */
+  flowId?: string;
   /** The token document sealed with a key derived from the completion id. */
   sealed: string;
   createdAt: string;

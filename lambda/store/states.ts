@@ -15,6 +15,8 @@ export interface StateRecord {
   returnPath?: string;
   shop?: string;
   codeVerifier?: string;
+  /** Random id joining the flow's log lines (start, callback, complete); not a secret. */
+  flowId?: string;
   createdAt: string;
   /** Expiry in epoch ms, checked in code (TTL deletion lags). */
   expiresAt: number;

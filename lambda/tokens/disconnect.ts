@@ -4,6 +4,7 @@ import { resolveProvider } from '../providers/registry';
 import { activity } from '../records/shapes';
 import { ServiceError } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { countHealthTransition } from '../metrics/emit';
 import { clientCredentials } from '../store/client-credentials';
 import { getConnection, markDisconnected } from '../store/connections';
 import { DETAIL_TYPES, publish } from '../store/events';
@@ -97,5 +98,6 @@ export async function disconnectSource(
     logger.error('disconnected but the event was not published', { ...ids, cause: (error as Error)?.name });
   }
   logger.info('source disconnected', { ...ids, revocation });
+  countHealthTransition(provider.id, 'disconnected');
   return { status: 'disconnected', revocation, changed: true };
 }

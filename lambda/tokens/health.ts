@@ -5,6 +5,7 @@ import { markNeedsReauth, type ConnectionRecord } from '../store/connections';
 import { DETAIL_TYPES, publish } from '../store/events';
 import { writeActivity } from '../store/records';
 import { logger } from '../shared/logger';
+import { countHealthTransition } from '../metrics/emit';
 import type { TokenConfig } from './config';
 
 /** Human reasons for the activity feed, by the code stored as `lastErrorCode`. */
@@ -75,6 +76,7 @@ export async function toNeedsReauth(
   const changed = await markNeedsReauth(config.tables, connection, reason, entry, now);
   if (!changed) return false;
   logger.warn('connection needs reauthorization', { ...ids(connection), reason });
+  countHealthTransition(provider.id, 'needs_reauth');
   await publishQuietly(
     config,
     DETAIL_TYPES.connectionNeedsReauth,
@@ -121,5 +123,6 @@ export async function announceRestored(
     previous,
   );
   logger.info('connection restored', ids(previous));
+  countHealthTransition(provider.id, 'restored');
   return true;
 }

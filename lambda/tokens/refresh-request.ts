@@ -5,6 +5,7 @@ import { processTokenResponse, type TokenSet } from '../oauth/token-response';
 import { TransportError, send } from '../oauth/transport';
 import type { ProviderEntry } from '../providers/types';
 import { ServiceError } from '../shared/errors';
+import { timeTokenCall } from '../metrics/emit';
 import { ATTEMPT_TIMEOUT_MS, REFRESH_ATTEMPTS, retryDelayMs } from './policy';
 
 /** Below this much time left before the deadline, no new attempt starts. */
@@ -44,8 +45,13 @@ export async function refreshGrant(
     const remaining = deadline - Date.now();
     if (remaining < MIN_ATTEMPT_MS) break;
     try {
-      const response = await send(request, Math.min(ATTEMPT_TIMEOUT_MS, remaining));
-      return processTokenResponse(provider, response, Date.now());
+      return await timeTokenCall('refresh', provider.id, async () =>
+        processTokenResponse(
+          provider,
+          await send(request, Math.min(ATTEMPT_TIMEOUT_MS, remaining)),
+          Date.now(),
+        ),
+      );
     } catch (error) {
       last = asServiceError(error);
       if (!(last instanceof ServiceError) || last.code !== 'provider_unavailable') throw last;

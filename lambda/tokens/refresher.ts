@@ -12,6 +12,8 @@ import {
 import type { TokenConfig } from './config';
 import { LEASE_WAIT_MS } from './policy';
 import { ensureFresh } from './refresh';
+import { RunTally, type TallyOutcome } from './expiry';
+import { reportRefresherRun } from '../metrics/emit';
 
 /** Connections read per index query. */
 export const PAGE_SIZE = 25;
@@ -23,6 +25,16 @@ export const STOP_BEFORE_MS = LEASE_WAIT_MS + 5_000;
 export const POSTPONE_MS = 60 * 60_000;
 
 export type ConnectionOutcome = 'refreshed' | 'not_due' | 'needs_reauth' | 'skipped' | 'failed' | 'postponed';
+
+/** How a run's outcomes count in the expiry monitoring. */
+const TALLY: Record<ConnectionOutcome, TallyOutcome> = {
+  refreshed: 'refreshed',
+  not_due: 'not_due',
+  needs_reauth: 'gone',
+  skipped: 'gone',
+  failed: 'failing',
+  postponed: 'failing',
+};
 
 export interface RefresherSummary {
   examined: number;
@@ -89,6 +101,7 @@ export async function runRefresher(
     stoppedEarly: false,
   };
   const startedAt = new Date().toISOString();
+  const tally = new RunTally();
   let next: Awaited<ReturnType<typeof queryDueConnections>>['next'];
   do {
     if (remainingMs() < STOP_BEFORE_MS) {
@@ -105,11 +118,14 @@ export async function runRefresher(
           return;
         }
         summary.examined += 1;
-        summary.outcomes[await refreshOne(config, connection)] += 1;
+        const outcome = await refreshOne(config, connection);
+        summary.outcomes[outcome] += 1;
+        tally.add(resolveProvider(connection.provider, config.endpointOverrides), connection, TALLY[outcome]);
       }
     };
     await Promise.all(Array.from({ length: PARALLEL }, worker));
   } while (next && !summary.stoppedEarly);
   logger.info('refresher run finished', { ...summary });
+  reportRefresherRun(tally.byProvider, summary.stoppedEarly);
   return summary;
 }

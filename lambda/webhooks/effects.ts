@@ -10,6 +10,7 @@ import { scheduleDeletion, tokenSecretName } from '../store/vault';
 import { deleteTokensNow } from '../store/webhook-secrets';
 import { applyRecordChange, type ConnectionRef, type RecordChange } from '../store/webhook-records';
 import { logger } from '../shared/logger';
+import { countHealthTransition } from '../metrics/emit';
 import type { Delivery, WebhookAction } from './types';
 
 export interface EffectContext {
@@ -131,6 +132,7 @@ async function applyStep(
     );
     if (outcome === 'skipped') return 'skipped';
     claim.applied.add(key);
+    if (disconnects) countHealthTransition(provider, 'disconnected');
   }
   await secretStep(step, tokenSecretName(ref.accountId, ref.sourceId));
   await publishStep(ctx, step, provider, ref, delivery);

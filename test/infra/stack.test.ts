@@ -369,6 +369,7 @@ describe('IAM', () => {
     ...allow(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], names),
     BATCH,
   ];
+  const failedInvocationsQueue = Object.keys(template.findResources('AWS::SQS::Queue'))[0];
   const logs = (handler: Handler) => {
     const fn = resources(template)[functionId(template, handler)].Properties!;
     const logGroup = (fn.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
@@ -422,6 +423,11 @@ describe('IAM', () => {
     'connection-refresher': [
       ...tokenLifecycle,
       `dynamodb:Query ${table('platform-connections')}/index/byRefreshDue`,
+      // The on-failure destination: Lambda sends a failed run's record with the function's role.
+      ...allow(
+        ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        [`getatt:${failedInvocationsQueue}.Arn`],
+      ),
     ],
     'connection-disconnect': [
       ...allow(['dynamodb:GetItem'], [table('user-accounts')]),

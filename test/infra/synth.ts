@@ -63,8 +63,11 @@ export interface Synthesized {
 }
 
 /** A fresh app with the stage's stack, exactly as bin/integrations.ts builds it minus bundling. */
-export function buildStage(stage: string): Omit<Synthesized, 'template'> {
-  const settings = loadSettings(stage, TEST_STAGES);
+export function buildStage(
+  stage: string,
+  stages: Readonly<Record<string, unknown>> = TEST_STAGES,
+): Omit<Synthesized, 'template'> {
+  const settings = loadSettings(stage, stages);
   // The built-in CloudFormation validation (a WASM engine: 7 to 40 s to start per test file) is left to
   // `cdk synth`, which runs it on every synth.
   const app = new App({

@@ -14,6 +14,8 @@ process.env.AWS_ACCESS_KEY_ID = 'test';
 process.env.AWS_SECRET_ACCESS_KEY = 'test';
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 process.env.POWERTOOLS_DEV = 'false';
+// Metric lines would fill the test output; the tests of the metrics turn them back on and read them.
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 // This machine runs Node 20; the Lambda runtime is Node 24. The SDK's reminder is noise in test output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 if (process.env.TEST_DYNAMO_ENDPOINT)

@@ -104,6 +104,7 @@ const ProviderSchema = v.strictObject({
   tokens: v.strictObject({
     rotatesRefreshToken: v.boolean(),
     refreshTokenIdleDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+    refreshTokenMaxDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
     refreshMarginSeconds: v.pipe(v.number(), v.integer(), v.minValue(60)),
     expiresInWhenMissing: v.union([v.pipe(v.number(), v.integer(), v.minValue(60)), v.literal('never')]),
   }),
