@@ -25,6 +25,7 @@ import { devToken } from './local/authorizer';
 import { bundleHandlers } from './local/bundle';
 import { createTables, localClient, startDynamoLocal, type DynamoLocal } from './local/dynamo-local';
 import { startLocalServer, type LambdaHandler, type LocalServer } from './local/server';
+import { showMetricsReadably } from './local/metrics-console';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -154,6 +155,8 @@ async function main(): Promise<void> {
     }
     env.WEBHOOK_PUBLIC_KEYS ??= JSON.stringify({ gohighlevel: localHighLevelKey(dataDir).publicKeyPem });
 
+    // Each request's metrics appear under its log lines as `metric <name> <value> <dimensions>`.
+    showMetricsReadably();
     const handlers: Record<string, LambdaHandler> = {};
     for (const bundle of bundles)
       handlers[bundle.name] = (
@@ -208,6 +211,9 @@ async function main(): Promise<void> {
       say(`  dev token (${user.name}, ${user.accountId}): ${devToken(user.userId, user.accountId)}`);
     say(
       `  try: curl -s -X POST -H "authorization: Bearer ${devToken(DEV_USERS[0].userId, DEV_USERS[0].accountId)}" ${front.url}/integrations/oauth/google/start`,
+    );
+    say(
+      '  metrics:        printed per request as `metric <name> <value> <dimensions>` (JSON EMF lines when deployed)',
     );
     say('Press Ctrl-C to stop.');
     if (env.LOCAL_READY_JSON) say(JSON.stringify({ ready: true, url: front.url }));

@@ -6,6 +6,9 @@ import { isServiceError, type ErrorCode } from '../shared/errors';
 import { invocation, logger } from '../shared/logger';
 import {
   CALLBACK_FAULTS,
+  CALLBACK_OUTCOMES,
+  TOKEN_ACCESS_OUTCOMES,
+  bounded,
   METRICS,
   METRICS_NAMESPACE,
   TOKEN_ACCESS_FAULTS,
@@ -67,7 +70,7 @@ export function countFlowStarted(provider: ProviderId): void {
 
 /** A callback's outcome: `pending` or the error code the user was redirected with. */
 export function countCallback(provider: ProviderId, outcome: 'pending' | ErrorCode): void {
-  emit('callback', 1, { provider, outcome });
+  emit('callback', 1, { provider, outcome: bounded(outcome, CALLBACK_OUTCOMES) });
   emit('callbackFault', (CALLBACK_FAULTS as readonly string[]).includes(outcome) ? 1 : 0, { provider });
 }
 
@@ -119,7 +122,7 @@ export async function timeTokenCall<T>(
 
 /** A token request of the jobs service: `ok` or its error code. */
 export function countTokenAccess(outcome: 'ok' | ErrorCode): void {
-  emit('tokenAccess', 1, { outcome });
+  emit('tokenAccess', 1, { outcome: bounded(outcome, TOKEN_ACCESS_OUTCOMES) });
   emit('tokenAccessFault', (TOKEN_ACCESS_FAULTS as readonly string[]).includes(outcome) ? 1 : 0);
 }
 

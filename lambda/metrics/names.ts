@@ -1,5 +1,5 @@
 // The metrics this service emits, as data: read by the handlers' emitter and by the stack's alarms and dashboard.
-import { ERROR_CODES, type ErrorCode } from '../shared/errors';
+import type { ErrorCode } from '../shared/errors';
 
 /** CloudWatch namespace of every metric of the service. */
 export const METRICS_NAMESPACE = 'ListBackup/Integrations';
@@ -62,7 +62,47 @@ export const WEBHOOK_OUTCOMES = [
 ] as const;
 export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 
-const ERRORS = Object.keys(ERROR_CODES) as ErrorCode[];
+/** The error codes a callback redirects with; any other code is counted as `other`. */
+export const CALLBACK_OUTCOMES = [
+  'pending',
+  'missing_state',
+  'invalid_state',
+  'expired_state',
+  'provider_mismatch',
+  'issuer_mismatch',
+  'invalid_callback',
+  'invalid_signature',
+  'shop_mismatch',
+  'access_denied',
+  'provider_error',
+  'invalid_grant',
+  'provider_rejected',
+  'provider_unavailable',
+  'invalid_token_response',
+  'credentials_not_configured',
+  'internal_error',
+  'other',
+] as const satisfies readonly ('pending' | 'other' | ErrorCode)[];
+
+/** The answers token access gives; any other code is counted as `other`. */
+export const TOKEN_ACCESS_OUTCOMES = [
+  'ok',
+  'invalid_request',
+  'source_not_found',
+  'disconnected',
+  'needs_reauth',
+  'retryable',
+  'credentials_not_configured',
+  'provider_rejected',
+  'invalid_token_response',
+  'internal_error',
+  'other',
+] as const satisfies readonly ('ok' | 'other' | ErrorCode)[];
+
+/** An outcome of `allowed`, or `other`: the dimension stays a bounded set whatever code arrives. */
+export function bounded(outcome: string, allowed: readonly string[]): string {
+  return allowed.includes(outcome) ? outcome : 'other';
+}
 
 /** Every metric of the service. Keys are how code names them; `name` is what CloudWatch shows. */
 export const METRICS = {
@@ -76,7 +116,7 @@ export const METRICS = {
     name: 'Callback',
     unit: 'Count',
     dimensionSets: [['provider', 'outcome']],
-    outcomes: ['pending', ...ERRORS],
+    outcomes: CALLBACK_OUTCOMES,
     description:
       'A provider redirect handled: `pending` (tokens sealed, waiting for the confirm) or the error code.',
   },
@@ -133,7 +173,7 @@ export const METRICS = {
     name: 'TokenAccess',
     unit: 'Count',
     dimensionSets: [['outcome']],
-    outcomes: ['ok', ...ERRORS],
+    outcomes: TOKEN_ACCESS_OUTCOMES,
     description: 'A token request of the jobs service: `ok` or the error code it got.',
   },
   tokenAccessFault: {

@@ -70,6 +70,13 @@ describe('connect flow metrics', () => {
     },
   );
 
+  it('counts a code outside the bounded set as other', async () => {
+    const text = await captured(() => emit.countCallback('box', 'invalid_completion'));
+    expect(only(pointsOf(text, 'Callback')).dimensionSets[0].outcome).toBe('other');
+    const access = await captured(() => emit.countTokenAccess('invalid_shop'));
+    expect(only(pointsOf(access, 'TokenAccess')).dimensionSets[0].outcome).toBe('other');
+  });
+
   it('keeps user errors out of the callback fault rate', async () => {
     for (const outcome of ['access_denied', 'expired_state', 'invalid_state', 'pending'] as const) {
       const text = await captured(() => emit.countCallback('hubspot', outcome));
