@@ -49,11 +49,12 @@ function metrics(): Metrics {
 
 /**
  * One EMF line for one data point, under every dimension set of its spec. Lines are written at once
- * (no flush to forget when a handler throws); each costs nothing at run time beyond a log line.
+ * (no flush to forget when a handler throws). Emitting is synchronous, so the one shared instance holds
+ * exactly this point between add and publish (a singleMetric() instance per point cost ~0.2 ms each).
  */
 function emit(key: MetricKey, value: number, dimensions: Dimensions = {}): void {
   const spec = METRICS[key];
-  const line = metrics().singleMetric();
+  const line = metrics();
   for (const set of spec.dimensionSets) {
     if (set.length === 0 && spec.dimensionSets.length === 1) continue; // service and stage only
     line.addDimensions(Object.fromEntries(set.map((d) => [d, dimensions[d] ?? 'unknown'])));
@@ -61,6 +62,7 @@ function emit(key: MetricKey, value: number, dimensions: Dimensions = {}): void 
   if (invocation.requestId) line.addMetadata('requestId', invocation.requestId);
   if (invocation.flowId) line.addMetadata('flowId', invocation.flowId);
   line.addMetric(spec.name, spec.unit === 'Milliseconds' ? MetricUnit.Milliseconds : MetricUnit.Count, value);
+  line.publishStoredMetrics();
 }
 
 /** A connect flow started (oauth-start). */

@@ -1,4 +1,4 @@
-// The metrics this service emits, as data: read by the handlers' emitter and by the stack's alarms and dashboard.
+// The metrics this service emits, as data (what each means: README, Operations): read by the emitter and by the stack.
 import type { ErrorCode } from '../shared/errors';
 
 /** CloudWatch namespace of every metric of the service. */
@@ -19,8 +19,6 @@ export interface MetricSpec {
   readonly outcomes?: readonly string[];
   /** A 0/1 value per event: Average is a rate, SampleCount the number of events. */
   readonly ratio?: boolean;
-  /** What a data point means (README metric list). */
-  readonly description: string;
 }
 
 /** Callback outcomes that are ours or the provider's fault, not the user's (the callback fault alarm). */
@@ -110,132 +108,107 @@ export const METRICS = {
     name: 'FlowStarted',
     unit: 'Count',
     dimensionSets: [['provider']],
-    description: 'A connect flow started: a state was stored and the authorization URL handed out.',
   },
   callback: {
     name: 'Callback',
     unit: 'Count',
     dimensionSets: [['provider', 'outcome']],
     outcomes: CALLBACK_OUTCOMES,
-    description:
-      'A provider redirect handled: `pending` (tokens sealed, waiting for the confirm) or the error code.',
   },
   callbackFault: {
     name: 'CallbackFault',
     unit: 'Count',
     dimensionSets: [['provider']],
     ratio: true,
-    description: `1 when a callback failed on our or the provider's side (${CALLBACK_FAULTS.join(', ')}), else 0.`,
   },
   completion: {
     name: 'Completion',
     unit: 'Count',
     dimensionSets: [['provider', 'outcome']],
     outcomes: COMPLETION_OUTCOMES,
-    description:
-      'A confirm handled: connected, reconnected, refused (a user or state error) or failed (our error).',
   },
   tokenExchange: {
     name: 'TokenExchange',
     unit: 'Count',
     dimensionSets: [['provider', 'outcome'], ['outcome']],
     outcomes: TOKEN_CALL_OUTCOMES,
-    description: "An authorization-code exchange at the provider's token endpoint, by outcome.",
   },
   tokenExchangeLatency: {
     name: 'TokenExchangeLatency',
     unit: 'Milliseconds',
     dimensionSets: [['provider']],
-    description: 'How long the token endpoint took to answer an authorization-code exchange.',
   },
   tokenRefresh: {
     name: 'TokenRefresh',
     unit: 'Count',
     dimensionSets: [['provider', 'outcome'], ['outcome']],
     outcomes: TOKEN_CALL_OUTCOMES,
-    description:
-      "One refresh-grant attempt at the provider's token endpoint (retries count each), by outcome.",
   },
   tokenRefreshLatency: {
     name: 'TokenRefreshLatency',
     unit: 'Milliseconds',
     dimensionSets: [['provider']],
-    description: 'How long the token endpoint took to answer one refresh-grant attempt.',
   },
   tokenRefreshFailed: {
     name: 'TokenRefreshFailed',
     unit: 'Count',
     dimensionSets: [[]],
     ratio: true,
-    description: 'Per refresh-grant attempt, service-wide: 1 when it did not come back ok, else 0.',
   },
   tokenAccess: {
     name: 'TokenAccess',
     unit: 'Count',
     dimensionSets: [['outcome']],
     outcomes: TOKEN_ACCESS_OUTCOMES,
-    description: 'A token request of the jobs service: `ok` or the error code it got.',
   },
   tokenAccessFault: {
     name: 'TokenAccessFault',
     unit: 'Count',
     dimensionSets: [[]],
     ratio: true,
-    description: `1 when a token request failed for a reason an operator must look at (${TOKEN_ACCESS_FAULTS.join(', ')}), else 0.`,
   },
   healthTransition: {
     name: 'HealthTransition',
     unit: 'Count',
     dimensionSets: [['provider', 'outcome'], ['outcome']],
     outcomes: HEALTH_TRANSITIONS,
-    description:
-      'A connection changed health: needs_reauth, restored (reconnected after needs_reauth) or disconnected.',
   },
   webhookDelivery: {
     name: 'WebhookDelivery',
     unit: 'Count',
     dimensionSets: [['provider', 'outcome'], ['outcome']],
     outcomes: WEBHOOK_OUTCOMES,
-    description:
-      'A webhook delivery: applied, duplicate, bad_signature, ignored, busy (a copy in progress), refused or failed.',
   },
   connectionsDue: {
     name: 'ConnectionsDue',
     unit: 'Count',
     dimensionSets: [['provider'], []],
-    description: 'Per refresher run: due connections the run took on.',
   },
   connectionsRefreshed: {
     name: 'ConnectionsRefreshed',
     unit: 'Count',
     dimensionSets: [['provider'], []],
-    description: 'Per refresher run: connections refreshed at the provider.',
   },
   connectionsFailing: {
     name: 'ConnectionsFailing',
     unit: 'Count',
     dimensionSets: [['provider'], []],
-    description: 'Per refresher run: due connections whose refresh failed or was postponed.',
   },
   refreshTokensExpiring: {
     name: 'RefreshTokensExpiring',
     unit: 'Count',
     dimensionSets: [['provider'], []],
-    description:
-      "Per refresher run: refresh tokens that reach the provider's idle or absolute lifetime within 7 days without a successful refresh.",
   },
   refresherRun: {
     name: 'RefresherRun',
     unit: 'Count',
     dimensionSets: [[]],
-    description: 'A refresher run finished (its Sum per interval is 1 while the schedule works).',
   },
   refresherStoppedEarly: {
     name: 'RefresherStoppedEarly',
     unit: 'Count',
     dimensionSets: [[]],
     ratio: true,
-    description: 'Per refresher run: 1 when it stopped for lack of time with connections still due.',
   },
 } as const satisfies Record<string, MetricSpec>;
 
