@@ -86,6 +86,7 @@ export const CALLBACK_OUTCOMES = [
 export const TOKEN_ACCESS_OUTCOMES = [
   'ok',
   'invalid_request',
+  'invalid_report',
   'source_not_found',
   'disconnected',
   'needs_reauth',
