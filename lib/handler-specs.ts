@@ -95,14 +95,23 @@ export const HANDLERS = {
     access: {
       states: ['dynamodb:DeleteItem'],
       tables: {
+        // A flow started for another account: the starting user must still be a member of it.
+        'user-accounts': ['dynamodb:GetItem'],
+        // DeleteItem: the compensating transaction that undoes a new connection whose event failed.
         sources: [
           'dynamodb:GetItem',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
           'dynamodb:ConditionCheckItem',
         ],
         // GetItem: the status before a reconnect decides whether it restores a needs_reauth connection.
-        'platform-connections': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        'platform-connections': [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+        ],
         activity: ['dynamodb:PutItem'],
       },
       vault: [

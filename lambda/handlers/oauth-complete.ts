@@ -99,7 +99,8 @@ interface Confirmation {
   provider: ProviderEntry;
   caller: Caller;
   completion: string;
-  accountId: string;
+  /** The account the body names, if any; the completion's own account decides. */
+  accountId?: string;
 }
 
 function parse(event: HttpEvent): Confirmation {
@@ -114,7 +115,7 @@ function parse(event: HttpEvent): Confirmation {
     provider: resolveProvider(providerId, env.endpointOverrides),
     caller,
     completion: parsed.output.completion,
-    accountId: parsed.output.accountId ?? caller.accountId,
+    accountId: parsed.output.accountId,
   };
 }
 
@@ -146,10 +147,14 @@ async function open(c: Confirmation): Promise<{ record: CompletionRecord; docume
     });
     throw new ServiceError('expired_completion', 'the confirmation came too late; connect again');
   }
+  // The completion names its account; the starting user must still belong to it (a body may only repeat it).
+  const sameUser = record.provider === c.provider.id && record.userId === c.caller.userId;
   const sameAccount =
-    c.accountId === record.accountId &&
-    (c.accountId === c.caller.accountId || (await isMember(userAccountsTable, c.caller.userId, c.accountId)));
-  if (record.provider !== c.provider.id || record.userId !== c.caller.userId || !sameAccount || !document) {
+    sameUser &&
+    (c.accountId === undefined || c.accountId === record.accountId) &&
+    (record.accountId === c.caller.accountId ||
+      (await isMember(userAccountsTable, c.caller.userId, record.accountId)));
+  if (!sameUser || !sameAccount || !document) {
     return refuse(startedWith, record, document, c.caller);
   }
   return { record, document };
@@ -335,7 +340,12 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
   }
   logger.info(reconnect ? 'source reconnected' : 'source connected', x.ids);
   countCompletion(provider.id, reconnect ? 'reconnected' : 'connected');
-  return json(200, { status: reconnect ? 'reconnected' : 'connected', provider: provider.id, sourceId });
+  return json(200, {
+    status: reconnect ? 'reconnected' : 'connected',
+    provider: provider.id,
+    sourceId,
+    accountId: record.accountId,
+  });
 }
 
 export async function handler(event: HttpEvent, context?: Context): Promise<HttpResult> {

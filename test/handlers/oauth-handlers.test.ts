@@ -468,6 +468,7 @@ describe('oauth-complete', () => {
       status: 'connected',
       provider: 'google',
       sourceId: expect.stringMatching(/^src_/),
+      accountId: caller.accountId,
     });
     const secretName = `sources/${caller.accountId}/${json.sourceId}/oauth-tokens`;
     const created = sm.commandCalls(CreateSecretCommand);
@@ -536,7 +537,12 @@ describe('oauth-complete', () => {
     const { completion } = await pendingGoogle(caller, { sourceId });
     const { status, json } = await confirm('google', caller, { completion });
     expect(status).toBe(200);
-    expect(json).toEqual({ status: 'reconnected', provider: 'google', sourceId });
+    expect(json).toEqual({
+      status: 'reconnected',
+      provider: 'google',
+      sourceId,
+      accountId: caller.accountId,
+    });
     expect(sm.commandCalls(CreateSecretCommand)).toHaveLength(0);
     expect(sm.commandCalls(PutSecretValueCommand)[0].args[0].input.SecretId).toBe(
       `sources/${caller.accountId}/${sourceId}/oauth-tokens`,
@@ -612,7 +618,7 @@ describe('oauth-complete', () => {
     expect(capture.text()).toContain('connection confirmation refused');
   });
 
-  it('refuses the starting user acting for another account, and another provider', async () => {
+  it('refuses the starting user signed in to an account without membership of the flow account, and another provider', async () => {
     const starter = ids();
     const first = await pendingGoogle(starter);
     expect(

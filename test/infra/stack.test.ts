@@ -396,12 +396,19 @@ describe('IAM', () => {
     ],
     'oauth-complete': [
       ...allow(['dynamodb:DeleteItem'], [STATES]),
+      ...allow(['dynamodb:GetItem'], [table('user-accounts')]),
       ...allow(
-        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+        [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:ConditionCheckItem',
+        ],
         [table('sources')],
       ),
       ...allow(
-        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         [table('platform-connections')],
       ),
       ...allow(['dynamodb:PutItem'], [table('activity')]),

@@ -49,7 +49,12 @@ describe('reconnect', () => {
     const firstDocument = await readTokens(secretName);
 
     const second = await h.connect('quickbooks', caller, { login: 'books-owner', sourceId: first.sourceId });
-    expect(second).toEqual({ status: 'reconnected', provider: 'quickbooks', sourceId: first.sourceId });
+    expect(second).toEqual({
+      status: 'reconnected',
+      provider: 'quickbooks',
+      sourceId: first.sourceId,
+      accountId: caller.accountId,
+    });
 
     expect(await itemsOf<SourceItem>('sources', caller.accountId)).toHaveLength(1);
     const connection = await getItem<ConnectionItem>('platform-connections', {
@@ -97,6 +102,51 @@ describe('multi-account', () => {
     expect(sourcesB[0].tokenSecretName).toBe(`sources/${accountB}/${inB.sourceId}/oauth-tokens`);
     expect((await itemsOf<ActivityItem>('activity', accountA)).map((a) => a.provider)).toEqual(['google']);
     expect((await itemsOf<ActivityItem>('activity', accountB)).map((a) => a.provider)).toEqual(['dropbox']);
+  });
+
+  it('completes a flow started for another account as the README example does (complete names no account)', async () => {
+    const userId = uniqueId('user');
+    const [home, other] = [uniqueId('acct'), uniqueId('acct')];
+    await seedMember(userId, home, other);
+    const caller = { userId, accountId: home };
+    const { appRedirect } = await h.authorize('hubspot', caller, { accountId: other });
+    // The app only passes on the completion; the completion itself knows its account.
+    const done = await h.confirm('hubspot', caller, appRedirect.searchParams.get('completion') as string);
+    expect(done.statusCode).toBe(200);
+    const body = JSON.parse(done.body as string);
+    expect(body).toEqual({
+      status: 'connected',
+      provider: 'hubspot',
+      sourceId: expect.stringMatching(/^src_/),
+      accountId: other,
+    });
+    expect((await itemsOf<SourceItem>('sources', other)).map((s) => s.sourceId)).toEqual([body.sourceId]);
+    expect(await itemsOf('sources', home)).toEqual([]);
+  });
+
+  it('refuses to complete for an account the user left after starting (403, burned, nothing stored)', async () => {
+    const userId = uniqueId('user');
+    const [home, other] = [uniqueId('acct'), uniqueId('acct')];
+    await seedMember(userId, home, other);
+    const caller = { userId, accountId: home };
+    const { appRedirect } = await h.authorize('dropbox', caller, { accountId: other });
+    const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const { toItem } = await import('../../lambda/store/item');
+    const { db, table } = await import('../support/local-stack');
+    await db().send(
+      new PutItemCommand({
+        TableName: table('user-accounts'),
+        Item: toItem({ userId, accountId: other, status: 'removed' }),
+      }),
+    );
+    const completion = appRedirect.searchParams.get('completion') as string;
+    const refused = await h.confirm('dropbox', caller, completion);
+    expect(refused.statusCode).toBe(403);
+    expect(JSON.parse((await h.confirm('dropbox', caller, completion)).body as string).error).toBe(
+      'invalid_completion',
+    );
+    expect(await itemsOf('sources', other)).toEqual([]);
+    expect(await itemsOf('sources', home)).toEqual([]);
   });
 
   it('refuses a user who is not a member of the account (403), storing nothing', async () => {

@@ -119,13 +119,15 @@ describe.each(PROVIDER_IDS)('%s: confirmed by another user (the account-linking 
   });
 });
 
-it('confirmed by the same user acting in another account: refused', async () => {
+it('confirmed by the same user while signed in to another account: connected to the account it was started for', async () => {
   const other = uniqueId('acct');
   const caller = await member(other);
   const completion = await pending('dropbox', caller);
-  const refused = await h.confirm('dropbox', { userId: caller.userId, accountId: other }, completion);
-  expect(refused.statusCode).toBe(403);
-  await expectNothingConnected(caller.accountId, other);
+  const done = await h.confirm('dropbox', { userId: caller.userId, accountId: other }, completion);
+  expect(done.statusCode).toBe(200);
+  expect(JSON.parse(done.body as string).accountId).toBe(caller.accountId);
+  expect(await itemsOf('sources', caller.accountId)).toHaveLength(1);
+  await expectNothingConnected(other);
 });
 
 it('confirmed by another member of the same account: refused (only the user who started it may confirm)', async () => {

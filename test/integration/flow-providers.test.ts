@@ -70,7 +70,12 @@ describe.each(PROVIDER_IDS)('%s: connect end to end', (provider) => {
       sourceId: string;
       provider: string;
     };
-    expect(answer).toEqual({ status: 'connected', provider, sourceId: expect.stringMatching(/^src_/) });
+    expect(answer).toEqual({
+      status: 'connected',
+      provider,
+      sourceId: expect.stringMatching(/^src_/),
+      accountId: caller.accountId,
+    });
 
     // One code exchange at the provider's token endpoint, authenticated as registered.
     const after = await h.auth.stats();

@@ -1,0 +1,77 @@
+// The complete handler's AWS calls, recorded on its success, membership and undo paths, are all granted by its spec.
+import { HANDLERS } from '../../lib/handler-specs';
+import { recordCalls, ungranted } from '../support/recorded-calls';
+import {
+  itemsOf,
+  seedMember,
+  startFlowHarness,
+  uniqueId,
+  type Caller,
+  type FlowHarness,
+} from '../support/local-stack';
+
+let h: FlowHarness;
+let recorder: Awaited<ReturnType<typeof recordCalls>>;
+const access = HANDLERS['oauth-complete'].access;
+
+beforeAll(async () => {
+  h = await startFlowHarness();
+  recorder = await recordCalls();
+}, 60_000);
+
+afterAll(async () => {
+  recorder?.stop();
+  await h?.stop();
+});
+
+async function member(...extra: string[]): Promise<Caller> {
+  const caller = { userId: uniqueId('user'), accountId: uniqueId('acct') };
+  await seedMember(caller.userId, caller.accountId, ...extra);
+  return caller;
+}
+
+/** Runs start + consent + callback, then only complete under the recorder. */
+async function confirmRecorded(
+  provider: 'google' | 'stripe' | 'box',
+  caller: Caller,
+  options: { accountId?: string; login?: string } = {},
+) {
+  const { appRedirect } = await h.authorize(provider, caller, options);
+  recorder.clear();
+  const result = await h.confirm(provider, caller, appRedirect.searchParams.get('completion') as string);
+  return { result, calls: recorder.calls() };
+}
+
+it('a new connection: every call granted', async () => {
+  const caller = await member();
+  const { result, calls } = await confirmRecorded('google', caller);
+  expect(result.statusCode).toBe(200);
+  expect(calls.length).toBeGreaterThan(3);
+  expect(ungranted(calls, access)).toEqual([]);
+});
+
+it('a flow started for another account of the user: the membership read is granted', async () => {
+  const other = uniqueId('acct');
+  const caller = await member(other);
+  const { result, calls } = await confirmRecorded('box', caller, { accountId: other });
+  expect(result.statusCode).toBe(200);
+  expect(calls).toContain('dynamodb:GetItem table/lbtest-user-accounts');
+  expect(ungranted(calls, access)).toEqual([]);
+});
+
+it('the rollback after a failed event: its deletes on sources and platform-connections are granted', async () => {
+  const caller = await member();
+  h.aws.failNext('AWSEvents.PutEvents', 'InternalException', 3);
+  const { result, calls } = await confirmRecorded('stripe', caller);
+  expect(result.statusCode).toBe(500);
+  // The rollback ran (and succeeded): nothing is left behind.
+  expect(await itemsOf('sources', caller.accountId)).toEqual([]);
+  expect(await itemsOf('platform-connections', caller.accountId)).toEqual([]);
+  expect(calls).toEqual(
+    expect.arrayContaining([
+      'dynamodb:DeleteItem table/lbtest-sources',
+      'dynamodb:DeleteItem table/lbtest-platform-connections',
+    ]),
+  );
+  expect(ungranted(calls, access)).toEqual([]);
+});
