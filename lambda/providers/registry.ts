@@ -235,10 +235,12 @@ const quickbooks: ProviderEntry = {
     'https://github.com/IntuitDeveloper/OAuth2-Dotnet_UsingSDK/blob/master/docs/help/Tokens.md',
     // Refresh tokens now have a maximum validity of five years however often they are used.
     'https://github.com/intuit/QuickBooks-V3-Java-SDK/releases/tag/v6.5.4',
+    // `openid` adds an ID token whose `realmid` claim names the company the grant is for.
+    'https://developer.intuit.com/app/developer/qbo/docs/develop/authentication-and-authorization/openid-connect',
   ],
   authorizationEndpoint: 'https://appcenter.intuit.com/connect/oauth2',
   tokenEndpoint: 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer',
-  scopes: ['com.intuit.quickbooks.accounting'],
+  scopes: ['com.intuit.quickbooks.accounting', 'openid'],
   scopeSeparator: ' ',
   authorizationParams: {},
   tokenParams: {},
@@ -248,7 +250,8 @@ const quickbooks: ProviderEntry = {
   requiresShop: false,
   callbackChecks: [],
   callbackParams: ['realmId'],
-  identity: [{ from: 'callback', field: 'realmId', as: 'realmId' }],
+  // The callback's realmId is unsigned: it counts only when the ID token's realmid claim says the same.
+  identity: [{ from: 'callback', field: 'realmId', as: 'realmId', confirmedByClaim: 'realmid' }],
   rateLimit: RATE_LIMITS.quickbooks,
   tokens: {
     rotatesRefreshToken: true,

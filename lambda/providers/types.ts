@@ -28,6 +28,11 @@ export interface IdentitySource {
   as: string;
   /** Optional pattern whose first group is the identifier (Keap: the app host inside `scope`). */
   pattern?: RegExp;
+  /**
+   * An id_token claim that must carry the same value: a callback parameter is unsigned (the user can
+   * rewrite it), the id_token comes from the token endpoint over TLS (QuickBooks `realmid`).
+   */
+  confirmedByClaim?: string;
 }
 
 /** Named checks a provider requires on the callback before the code is exchanged. */

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   provider_rejected: 502,
   provider_unavailable: 502,
   invalid_token_response: 502,
+  identity_mismatch: 400,
   // Completion outcomes.
   invalid_completion: 400,
   expired_completion: 400,

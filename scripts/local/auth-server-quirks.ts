@@ -17,6 +17,8 @@ export interface ProviderQuirks {
   omitTokenFields?: string[];
   /** Headers the token endpoint insists on (HighLevel's API version). */
   requiredTokenHeaders?: Record<string, string>;
+  /** ID token claims carrying the value of a callback parameter: claim -> parameter (QuickBooks realmid). */
+  idTokenClaims?: Record<string, string>;
 }
 
 /** The quirks of every provider, each matching its registry entry and documentation. */
@@ -32,6 +34,7 @@ export const PROVIDER_QUIRKS: Record<ProviderId, ProviderQuirks> = {
   box: {},
   quickbooks: {
     callbackParams: { realmId: '{digits}' },
+    idTokenClaims: { realmid: 'realmId' },
     tokenFields: { x_refresh_token_expires_in: 'number:8726400' },
   },
   shopify: {

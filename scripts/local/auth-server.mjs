@@ -239,8 +239,15 @@ async function main(config) {
     })),
     jwks: { keys: [jwk] },
     cookies: { keys: [randomBytes(32).toString('hex')] },
-    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
-    claims: { openid: ['sub'] },
+    // Claims a provider adds to its ID token (QuickBooks: realmid, the company the callback's realmId names).
+    findAccount: async (ctx, sub) => {
+      const client = byClientId.get(ctx.oidc?.client?.clientId);
+      const extra = {};
+      for (const [claim, param] of Object.entries(client?.quirks.idTokenClaims ?? {}))
+        extra[claim] = String(fill(client.quirks.callbackParams[param], client, { account: sub }, param));
+      return { accountId: sub, claims: async () => ({ sub, ...extra }) };
+    },
+    claims: { openid: ['sub', 'realmid'] },
     scopes: ['openid'],
     responseTypes: ['code'],
     extraParams: ['tenant'],

@@ -129,3 +129,44 @@ describe.each(PROVIDER_IDS)('%s: connect end to end', (provider) => {
     });
   });
 });
+
+describe('quickbooks: the realm is confirmed by the ID token', () => {
+  it('connects under the realm the ID token names (realmid claim equal to the callback realmId)', async () => {
+    const caller = { userId: uniqueId('user'), accountId: uniqueId('acct') };
+    await seedMember(caller.userId, caller.accountId);
+    const { callbackUrl, appRedirect } = await h.authorize('quickbooks', caller, { login: 'books-a' });
+    expect(appRedirect.searchParams.get('status')).toBe('pending');
+    const { sourceId } = JSON.parse(
+      (await h.confirm('quickbooks', caller, appRedirect.searchParams.get('completion') as string))
+        .body as string,
+    ) as { sourceId: string };
+    const connection = await getItem<ConnectionItem>('platform-connections', {
+      accountId: caller.accountId,
+      sourceId,
+    });
+    expect(connection?.externalAccount).toEqual({ realmId: callbackUrl.searchParams.get('realmId') });
+  });
+
+  it('refuses a callback whose realmId was rewritten (identity_mismatch), writing nothing', async () => {
+    const caller = { userId: uniqueId('user'), accountId: uniqueId('acct') };
+    await seedMember(caller.userId, caller.accountId);
+    const started = await h.startFlow('quickbooks', caller);
+    const { authorizationUrl } = JSON.parse(started.body as string) as { authorizationUrl: string };
+    const { consentOverHttp } = await import('../support/auth-server');
+    const { TEST_API_URL } = await import('../support/constants');
+    const callbackUrl = await consentOverHttp(authorizationUrl, {
+      login: 'books-victim-co',
+      callbackPrefix: TEST_API_URL,
+    });
+    const genuine = callbackUrl.searchParams.get('realmId') as string;
+    const forged = genuine === '123456789' ? '987654321' : '123456789';
+    callbackUrl.searchParams.set('realmId', forged);
+    const result = await h.callbackWith('quickbooks', callbackUrl);
+    const location = new URL(result.headers.location);
+    expect(location.searchParams.get('status')).toBe('error');
+    expect(location.searchParams.get('error')).toBe('identity_mismatch');
+    expect(location.searchParams.has('completion')).toBe(false);
+    expect(await itemsOf('sources', caller.accountId)).toEqual([]);
+    expect(await itemsOf('platform-connections', caller.accountId)).toEqual([]);
+  });
+});

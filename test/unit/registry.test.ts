@@ -99,6 +99,7 @@ const ProviderSchema = v.strictObject({
       field: text,
       as: v.pipe(text, v.regex(/^[a-z][A-Za-z]+$/, 'identity names are camelCase')),
       pattern: v.optional(v.instance(RegExp)),
+      confirmedByClaim: v.optional(v.pipe(v.string(), v.nonEmpty())),
     }),
   ),
   tokens: v.strictObject({

@@ -56,7 +56,7 @@ const EXPECTED: Record<ProviderId, Expected> = {
   },
   quickbooks: {
     endpoint: 'https://appcenter.intuit.com/connect/oauth2',
-    scope: 'com.intuit.quickbooks.accounting',
+    scope: 'com.intuit.quickbooks.accounting openid',
     pkce: false,
     extras: {},
   },

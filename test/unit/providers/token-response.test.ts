@@ -105,7 +105,7 @@ const EXPECTED: Record<ProviderId, Expected> = {
   quickbooks: {
     fixture: 'quickbooks',
     tokenType: 'bearer',
-    scopes: ['com.intuit.quickbooks.accounting'],
+    scopes: ['com.intuit.quickbooks.accounting', 'openid'],
     expiresIn: 3600,
     whenMissing: 3600,
     callback: { realmId: '9341452398475612' },
@@ -372,7 +372,26 @@ describe('identity edge cases', () => {
     expect(extractIdentity(PROVIDERS.keap, { scope: 'full' }, {})).toEqual({});
   });
 
-  it('reads QuickBooks realmId from the callback, never from the token response', () => {
-    expect(extractIdentity(PROVIDERS.quickbooks, { realmId: 'from-token' }, {})).toEqual({});
+  it('reads QuickBooks realmId from the callback only when the ID token confirms it', () => {
+    const idToken = (claims: object) =>
+      `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+    expect(
+      extractIdentity(
+        PROVIDERS.quickbooks,
+        { id_token: idToken({ realmid: '4620816365' }) },
+        { realmId: '4620816365' },
+      ),
+    ).toEqual({ realmId: '4620816365' });
+    const refused = [
+      [{ realmId: 'from-token' }, {}],
+      [{ id_token: idToken({ realmid: '4620816365' }) }, { realmId: '9130357766' }],
+      [{}, { realmId: '4620816365' }],
+      [{ id_token: idToken({ sub: 'x' }) }, { realmId: '4620816365' }],
+    ] as const;
+    for (const [fields, callback] of refused) {
+      expect(() => extractIdentity(PROVIDERS.quickbooks, fields, callback)).toThrow(
+        expect.objectContaining({ code: 'identity_mismatch' }),
+      );
+    }
   });
 });
