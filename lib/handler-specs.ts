@@ -123,6 +123,8 @@ export const HANDLERS = {
         // A reconnect after a disconnect finds its secret scheduled for deletion (vault.replaceTokens).
         'secretsmanager:RestoreSecret',
       ],
+      // Whether another connection shares the external account (revocation scope, duplicate sources).
+      connectionIndexes: ['byExternalAccount'],
       // Revokes the tokens of a refused completion at the provider.
       secrets: CLIENT_CREDENTIAL_KEYS,
       publishEvents: true,
@@ -159,6 +161,8 @@ export const HANDLERS = {
         'platform-connections': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         activity: ['dynamodb:PutItem'],
       },
+      // Whether another connection shares the external account before an account- or grant-wide revocation.
+      connectionIndexes: ['byExternalAccount'],
       vault: ['secretsmanager:GetSecretValue', 'secretsmanager:DeleteSecret'],
       secrets: CLIENT_CREDENTIAL_KEYS,
       publishEvents: true,

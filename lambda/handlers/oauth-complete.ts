@@ -1,7 +1,6 @@
 // POST /integrations/oauth/{provider}/complete: the starting user confirms -> vault -> records -> event.
 import * as v from 'valibot';
 import { TOKEN_PATTERN } from '../oauth/random';
-import { revokeGrant } from '../oauth/revoke';
 import { completionKey, unseal } from '../oauth/seal';
 import type { TokenDocument } from '../oauth/token-document';
 import { PROVIDER_IDS, isProviderId, resolveProvider } from '../providers/registry';
@@ -38,6 +37,7 @@ import { completionBinding } from '../oauth/binding';
 import { getConnection } from '../store/connections';
 import { tokenConfig } from '../tokens/config';
 import { announceRestored } from '../tokens/health';
+import { revokeUnlessShared } from '../tokens/revocation';
 
 const env = readEnv();
 const statesTable = physicalTableName(env.tablePrefix, 'oauth-states');
@@ -49,12 +49,21 @@ const CompleteBody = v.strictObject({
   accountId: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:@-]{1,128}$/))),
 });
 
-/** Revokes discarded tokens at the provider where it allows; never throws. */
+/**
+ * Revokes discarded tokens at the provider where it allows, unless the revocation would also end another
+ * connection of the same external account (the victim's own, in an account-linking attempt); never throws.
+ */
 async function discard(provider: ProviderEntry, document: TokenDocument | undefined): Promise<string> {
   if (!document) return 'not_attempted';
   try {
     const credentials = await clientCredentials(env.secretPrefix, provider.id, env.credentialsMaxAgeSeconds);
-    return await revokeGrant(provider, document, credentials);
+    return await revokeUnlessShared({
+      provider,
+      document,
+      credentials,
+      connectionsTable: tables.connections,
+      ids: { provider: provider.id },
+    });
   } catch {
     return 'failed';
   }

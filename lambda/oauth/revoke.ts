@@ -5,7 +5,8 @@ import { buildRevocationRequest } from './revocation-request';
 import type { TokenDocument } from './token-document';
 import { send } from './transport';
 
-export type RevocationOutcome = 'revoked' | 'not_supported' | 'failed';
+/** `skipped`: not asked, because the revocation would also end another connection of the external account. */
+export type RevocationOutcome = 'revoked' | 'not_supported' | 'failed' | 'skipped';
 
 export async function revokeGrant(
   provider: ProviderEntry,

@@ -49,6 +49,8 @@ const google: ProviderEntry = {
     token: 'refresh_token',
     param: 'token',
     auth: 'none',
+    // web-server guide "Revoking a token": the user's whole grant to the client goes, every token of it.
+    revokes: 'grant',
   },
   // Older projects' ids have no `-<suffix>` (e.g. 812741506391.apps.googleusercontent.com in Google's own samples).
   clientIdPattern: /^[0-9]+(-[a-z0-9]+)?\.apps\.googleusercontent\.com$/,
@@ -93,6 +95,8 @@ const hubspot: ProviderEntry = {
     token: 'refresh_token',
     param: 'token',
     auth: 'client_secret_post',
+    // revoke-token reference: the refresh token (and its access tokens); the app stays installed.
+    revokes: 'token',
   },
   clientIdPattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
   clientIdHint: 'a UUID such as 5a1b2c3d-....',
@@ -178,6 +182,8 @@ const dropbox: ProviderEntry = {
     token: 'access_token',
     param: 'token',
     auth: 'bearer',
+    // auth/token/revoke: this access token, its refresh token and that refresh token's access tokens.
+    revokes: 'token',
   },
   clientIdPattern: /^[a-z0-9]{10,20}$/,
   clientIdHint: 'the app key: 10-20 lowercase letters and digits',
@@ -220,6 +226,8 @@ const box: ProviderEntry = {
     token: 'refresh_token',
     param: 'token',
     auth: 'client_secret_post',
+    // tokens/revoke guide: the token pair it names.
+    revokes: 'token',
   },
   clientIdPattern: /^[a-z0-9]{32}$/,
   clientIdHint: '32 lowercase letters and digits',
@@ -267,6 +275,8 @@ const quickbooks: ProviderEntry = {
     token: 'refresh_token',
     param: 'token',
     auth: 'client_secret_basic',
+    // OAuth 2.0 guide "Revoke tokens": disconnects the app from the QuickBooks company (the realm).
+    revokes: 'account',
   },
   clientIdPattern: /^AB[A-Za-z0-9]{40,60}$/,
   clientIdHint: 'starts with AB followed by about 48 letters and digits',
@@ -375,6 +385,8 @@ const stripe: ProviderEntry = {
     auth: 'client_secret_bearer',
     clientIdParam: 'client_id',
     identityParams: { stripe_user_id: 'stripeAccountId' },
+    // oauth-reference "Revoked and revoking access": the connected account loses the platform entirely.
+    revokes: 'account',
   },
   clientIdPattern: /^ca_[A-Za-z0-9]{16,64}$/,
   clientIdHint: 'starts with ca_',

@@ -67,6 +67,13 @@ export interface Revocation {
   /** Parameter name carrying the token. */
   param: string;
   /**
+   * What the provider ends on this request, as its docs say: `token` (this token and its pair only),
+   * `grant` (every token of the user's grant to our client), `account` (our app's access to the whole
+   * external account). A `grant` or `account` revocation is skipped while another connection shares the
+   * external account (lambda/tokens/revocation.ts).
+   */
+  revokes: 'token' | 'grant' | 'account';
+  /**
    * How the client authenticates: like the token endpoint, with the access token as bearer (Dropbox),
    * with the client secret as bearer (Stripe's secret key), or not at all.
    */

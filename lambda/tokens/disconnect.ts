@@ -1,5 +1,5 @@
 // Disconnecting a source: revoke at the provider where possible, delete the token secret, mark it disconnected.
-import { revokeGrant, type RevocationOutcome } from '../oauth/revoke';
+import type { RevocationOutcome } from '../oauth/revoke';
 import { resolveProvider } from '../providers/registry';
 import { activity } from '../records/shapes';
 import { ServiceError } from '../shared/errors';
@@ -12,6 +12,7 @@ import { getSource } from '../store/sources';
 import { readTokens, scheduleDeletion } from '../store/vault';
 import type { TokenConfig } from './config';
 import type { SourceRef } from './refresh';
+import { revokeUnlessShared } from './revocation';
 
 export interface DisconnectResult {
   status: 'disconnected';
@@ -49,7 +50,16 @@ export async function disconnectSource(
         provider.id,
         config.credentialsMaxAgeSeconds,
       );
-      revocation = document ? await revokeGrant(provider, document, credentials) : 'failed';
+      revocation = document
+        ? await revokeUnlessShared({
+            provider,
+            document,
+            credentials,
+            connectionsTable: config.tables.connections,
+            except: ref,
+            ids,
+          })
+        : 'failed';
     } catch (error) {
       logger.warn('revocation not attempted', { ...ids, cause: (error as Error)?.name });
       revocation = 'failed';
@@ -60,7 +70,11 @@ export async function disconnectSource(
   const now = Date.now();
   const source = await getSource(config.tables.sources, ref.accountId, ref.sourceId);
   const note =
-    revocation === 'failed' ? ' (the provider did not confirm the revocation; remove the app there too)' : '';
+    revocation === 'failed'
+      ? ' (the provider did not confirm the revocation; remove the app there too)'
+      : revocation === 'skipped'
+        ? ' (access at the provider kept: another ListBackup connection uses the same account)'
+        : '';
   const changed = await markDisconnected(
     config.tables,
     connection,

@@ -123,7 +123,9 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
           : options.rotateRefreshTokens,
       scopes: entry.scopes,
       scopeSeparator: entry.scopeSeparator,
-      revocation: entry.revocation ? { auth: entry.revocation.auth } : null,
+      revocation: entry.revocation
+        ? { auth: entry.revocation.auth, revokes: entry.revocation.revokes }
+        : null,
       quirks: PROVIDER_QUIRKS[id],
     };
   });

@@ -416,6 +416,13 @@ async function main(config) {
           grants.add(grantId);
       }
     }
+    // A grant-wide revocation (Google) ends every grant of that user to this client, not only the token's.
+    if (rule.revokes === 'grant') {
+      const users = new Set([...grants].map((id) => live(`Grant:${id}`)?.payload.accountId).filter(Boolean));
+      for (const [grantId, entry] of entriesOf('Grant'))
+        if (entry.payload.clientId === client.clientId && users.has(entry.payload.accountId))
+          grants.add(grantId);
+    }
     for (const grantId of grants) {
       revokeGrant(grantId);
       bump('revokedGrants', client.provider, 'grants');

@@ -248,7 +248,8 @@ describe('the account-linking attack', () => {
     // Alice, signed in to ListBackup as herself, opens the link and consents with her Google account.
     const victim = await openConnectPage(alice, 'dev-alice');
     await victim.goto(link);
-    await consent(victim, 'alice-google');
+    // A Google account no connection of Alice uses: with one, the grant-wide revocation would be skipped.
+    await consent(victim, 'alice-second-google');
     const { text, error } = await outcome(victim, 'error');
     expect(error).toBe('forbidden');
     expect(text).toContain('started by someone else');

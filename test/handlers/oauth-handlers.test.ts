@@ -101,11 +101,15 @@ function idToken(sub: string): string {
 }
 
 /** Runs start + callback for google with a scripted token answer and returns the pending completion id. */
-async function pendingGoogle(caller: { userId: string; accountId: string }, body?: unknown) {
+async function pendingGoogle(
+  caller: { userId: string; accountId: string },
+  body?: unknown,
+  sub = 'google-sub-1',
+) {
   const { state } = await startOk('google', caller, body);
   const code = `code-${randomUUID()}`;
   secretValues.add(code);
-  const tokens = tokenBody('google', { id_token: idToken('google-sub-1') });
+  const tokens = tokenBody('google', { id_token: idToken(sub) });
   server.script('/token/google', tokens.answer);
   const location = await callbackWith('google', { state, code, iss: 'https://accounts.google.com' });
   expect(location.searchParams.get('status')).toBe('pending');
@@ -601,7 +605,8 @@ describe('oauth-complete', () => {
 
   it('refuses another user, burns the completion, revokes and records it', async () => {
     const starter = ids();
-    const { completion } = await pendingGoogle(starter);
+    // A Google user no other connection has: its grant-wide revocation damages nothing else.
+    const { completion } = await pendingGoogle(starter, undefined, `google-sub-${randomUUID()}`);
     const intruder = ids();
     server.script('/revoke/google', { status: 200, body: '{}' });
     const refused = await confirm('google', intruder, { completion });
@@ -642,7 +647,7 @@ describe('oauth-complete', () => {
     expect((await confirm('google', caller, { completion: 'B'.repeat(43) })).json.error).toBe(
       'invalid_completion',
     );
-    const { completion } = await pendingGoogle(caller);
+    const { completion } = await pendingGoogle(caller, undefined, `google-sub-${randomUUID()}`);
     const key = completionKey(completion);
     await putItem('oauth-states', {
       ...(await getItem<CompletionRecord>('oauth-states', { state: key })),

@@ -33,7 +33,9 @@ async function member(...extraAccounts: string[]): Promise<Caller> {
 
 async function pending(provider: ProviderId, caller: Caller): Promise<string> {
   const shop = PROVIDERS[provider].requiresShop ? 'demo-store.myshopify.com' : undefined;
-  const { appRedirect } = await h.authorize(provider, caller, { shop });
+  // A provider account of its own: a grant- or account-wide revocation is skipped while another
+  // connection (of any test file on this DynamoDB Local) shares the account.
+  const { appRedirect } = await h.authorize(provider, caller, { shop, login: uniqueId('login') });
   expect(appRedirect.searchParams.get('status')).toBe('pending');
   return appRedirect.searchParams.get('completion') as string;
 }

@@ -136,6 +136,7 @@ const ProviderSchema = v.strictObject({
       body: v.picklist(['form', 'json', 'none']),
       token: v.picklist(['refresh_token', 'access_token', 'none']),
       param: text,
+      revokes: v.picklist(['token', 'grant', 'account']),
       auth: v.picklist([
         'client_secret_basic',
         'client_secret_post',

@@ -156,6 +156,7 @@ describe('revocation requests', () => {
         token: 'refresh_token' as const,
         param: 'token',
         auth: 'none' as const,
+        revokes: 'token' as const,
       },
     };
     expect(buildRevocationRequest(provider, document('hubspot'), CREDENTIALS)).toEqual({
