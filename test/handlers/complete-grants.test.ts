@@ -75,3 +75,14 @@ it('the rollback after a failed event: its deletes on sources and platform-conne
   );
   expect(ungranted(calls, access)).toEqual([]);
 });
+
+it('a refused completion: the sharing lookup and the credentials for its revocation are granted', async () => {
+  const [starter, other] = [await member(), await member()];
+  const { appRedirect } = await h.authorize('stripe', starter, { login: uniqueId('co') });
+  recorder.clear();
+  const result = await h.confirm('stripe', other, appRedirect.searchParams.get('completion') as string);
+  expect(result.statusCode).toBe(403);
+  const calls = recorder.calls();
+  expect(calls).toContain('dynamodb:Query table/lbtest-platform-connections/index/byExternalAccount');
+  expect(ungranted(calls, access)).toEqual([]);
+});

@@ -50,11 +50,11 @@ export async function recordCalls(): Promise<{ calls(): RecordedCall[]; clear():
         const command = context.commandName ?? 'Unknown';
         const input = (args as { input: Record<string, unknown> }).input;
         if (service === 'dynamodb') calls.push(...dynamoCalls(command, input));
-        else if (service === 'secretsmanager')
-          calls.push(
-            `secretsmanager:${command.replace(/Command$/, '')} secret:${String(input.SecretId ?? input.Name)}`,
-          );
-        else calls.push(`events:${command.replace(/Command$/, '')} bus`);
+        else if (service === 'secretsmanager') {
+          const action = `secretsmanager:${command.replace(/Command$/, '')}`;
+          const ids = (input.SecretIdList as string[] | undefined) ?? [String(input.SecretId ?? input.Name)];
+          calls.push(...ids.map((id) => `${action} secret:${id}`));
+        } else calls.push(`events:${command.replace(/Command$/, '')} bus`);
         return next(args);
       },
       { step: 'initialize', name },
@@ -93,10 +93,13 @@ export function isGranted(call: RecordedCall, access: AccessSpec): boolean {
     const secret = resource.replace(/^secret:/, '');
     if (secret.startsWith('sources/')) return (access.vault ?? []).includes(action as never);
     const key = secret.replace(`${TEST_SECRET_PREFIX}/`, '');
-    // Client credentials are read with GetSecretValue (DescribeSecret is granted with it by the stack).
+    // Client credentials are read as a pair (BatchGetSecretValue) or one by one (GetSecretValue).
     return (
-      ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'].includes(action) &&
-      (access.secrets ?? []).includes(key as never)
+      [
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:BatchGetSecretValue',
+      ].includes(action) && (access.secrets ?? []).includes(key as never)
     );
   }
   if (action === 'events:PutEvents') return access.publishEvents === true;
