@@ -2,7 +2,6 @@
 import * as v from 'valibot';
 import { TOKEN_PATTERN } from '../oauth/random';
 import { completionKey, unseal } from '../oauth/seal';
-import type { TokenDocument } from '../oauth/token-document';
 import { PROVIDER_IDS, isProviderId, resolveProvider } from '../providers/registry';
 import type { ProviderEntry } from '../providers/types';
 import { activity, connectionItem, newSourceId, sourceItem, type ConnectionItem } from '../records/shapes';
@@ -34,7 +33,9 @@ import { beginInvocation, joinFlow, logger } from '../shared/logger';
 import { countCompletion } from '../metrics/emit';
 import type { Context } from 'aws-lambda';
 import { completionBinding } from '../oauth/binding';
-import { getConnection } from '../store/connections';
+import { getConnection, type ConnectionRecord } from '../store/connections';
+import { connectionsByExternalKey } from '../store/connection-lookup';
+import { externalKey, type TokenDocument } from '../oauth/token-document';
 import { tokenConfig } from '../tokens/config';
 import { announceRestored } from '../tokens/health';
 import { revokeUnlessShared } from '../tokens/revocation';
@@ -305,13 +306,61 @@ async function announce(x: Connect, reconnect: boolean): Promise<void> {
   }
 }
 
+/** How the user sees an external account: the provider's name and the identifier the source is named after. */
+function accountLabel(provider: ProviderEntry, externalAccount: Record<string, string>): string {
+  const first = Object.entries(externalAccount)[0];
+  return first ? `${provider.displayName} ${first[0]} ${first[1]}` : provider.displayName;
+}
+
+/**
+ * Which existing source this confirmation updates: the one the flow was started for (its external account
+ * must be the same), else the account's source of the same provider and external account (no duplicate),
+ * else none (a new source).
+ * @throws ServiceError account_mismatch (nothing written; the unused grant is revoked where that is safe)
+ */
+async function target(
+  provider: ProviderEntry,
+  record: CompletionRecord,
+  document: TokenDocument,
+): Promise<ConnectionRecord | undefined> {
+  const key = externalKey(provider.id, document.externalAccount);
+  if (record.sourceId !== undefined) {
+    const previous = await getConnection(tables.connections, record.accountId, record.sourceId);
+    if (previous?.externalKey && key !== previous.externalKey) {
+      const revocation = await discard(provider, document);
+      logger.warn('reconnect refused: another external account', {
+        provider: provider.id,
+        accountId: record.accountId,
+        sourceId: record.sourceId,
+        revocation,
+      });
+      throw new ServiceError(
+        'account_mismatch',
+        `this source is connected to ${accountLabel(provider, previous.externalAccount)}, but you signed in as ` +
+          `${accountLabel(provider, document.externalAccount)}; sign in as the source's account to reconnect ` +
+          'it, or connect the other account as a new source',
+      );
+    }
+    return previous;
+  }
+  if (!key) return undefined;
+  const same = (await connectionsByExternalKey(tables.connections, key))
+    .filter(
+      (c) => c.accountId === record.accountId && c.provider === provider.id && c.status !== 'disconnected',
+    )
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  return same[0];
+}
+
 async function confirm(event: HttpEvent): Promise<HttpResult> {
   const request = parse(event);
   const { record, document } = await open(request);
   const { provider, caller } = request;
 
-  const reconnect = record.sourceId !== undefined;
-  const sourceId = record.sourceId ?? newSourceId();
+  // The status before the reconnect decides whether it restores a needs_reauth connection.
+  const previous = await target(provider, record, document);
+  const reconnect = record.sourceId !== undefined || previous !== undefined;
+  const sourceId = record.sourceId ?? previous?.sourceId ?? newSourceId();
   const secretName = tokenSecretName(record.accountId, sourceId);
   const now = Date.now();
   const x: Connect = {
@@ -338,8 +387,6 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
   };
 
   if (reconnect) {
-    // The status before the reconnect decides whether it restores a needs_reauth connection.
-    const previous = await getConnection(tables.connections, record.accountId, sourceId);
     await storeReconnect(x);
     await announce(x, true);
     await announceRestored(tokenConfig(env), previous, provider, caller.userId);

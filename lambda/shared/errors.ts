@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   // Completion outcomes.
   invalid_completion: 400,
   expired_completion: 400,
+  account_mismatch: 409,
   // Token access / refresh outcomes.
   needs_reauth: 409,
   disconnected: 409,

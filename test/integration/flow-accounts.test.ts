@@ -85,6 +85,63 @@ describe('reconnect', () => {
   });
 });
 
+describe('reconnect as another external account', () => {
+  it('is refused (account_mismatch, naming both accounts), writes nothing, and the new grant is revoked', async () => {
+    const caller = { userId: uniqueId('user'), accountId: uniqueId('acct') };
+    await seedMember(caller.userId, caller.accountId);
+    const first = await h.connect('hubspot', caller, { login: uniqueId('portal-a') });
+    const secretName = `sources/${caller.accountId}/${first.sourceId}/oauth-tokens`;
+    const before = await readTokens(secretName);
+    const revoked = async () => (await h.auth.stats()).revokedGrants.hubspot?.grants ?? 0;
+    const revokedBefore = await revoked();
+
+    const { appRedirect } = await h.authorize('hubspot', caller, {
+      login: uniqueId('portal-b'),
+      sourceId: first.sourceId,
+    });
+    const refused = await h.confirm('hubspot', caller, appRedirect.searchParams.get('completion') as string);
+    expect(refused.statusCode).toBe(409);
+    const body = JSON.parse(refused.body as string) as { error: string; message: string };
+    expect(body.error).toBe('account_mismatch');
+    const source = (await itemsOf<SourceItem>('sources', caller.accountId))[0];
+    expect(body.message).toContain(before!.externalAccount.hubId);
+    expect(body.message).toMatch(/\d{9}.*\d{9}/);
+
+    // Nothing written: same source, connection, tokens and activity as before.
+    expect(source.externalAccount).toEqual(before!.externalAccount);
+    expect((await readTokens(secretName))?.accessToken).toBe(before!.accessToken);
+    expect(h.aws.secrets()[secretName].versions.filter((v) => v.value)).toHaveLength(1);
+    const types = (await itemsOf<ActivityItem>('activity', caller.accountId)).map((a) => a.type);
+    expect(types).toEqual(['integration.connected']);
+    // HubSpot's revocation ends only that token, so the unused new grant is revoked.
+    expect(await revoked()).toBe(revokedBefore + 1);
+  });
+});
+
+describe('connecting the same external account again in the same account', () => {
+  it('reconnects the existing source (same sourceId) instead of creating a second one', async () => {
+    const caller = { userId: uniqueId('user'), accountId: uniqueId('acct') };
+    await seedMember(caller.userId, caller.accountId);
+    const login = uniqueId('same-google');
+    const first = await h.connect('google', caller, { login });
+    const second = await h.connect('google', caller, { login });
+    expect(second).toEqual({
+      status: 'reconnected',
+      provider: 'google',
+      sourceId: first.sourceId,
+      accountId: caller.accountId,
+    });
+    expect(await itemsOf<SourceItem>('sources', caller.accountId)).toHaveLength(1);
+    const types = (await itemsOf<ActivityItem>('activity', caller.accountId)).map((a) => a.type).sort();
+    expect(types).toEqual(['integration.connected', 'integration.reconnected']);
+    // Another external account of the same provider is a source of its own.
+    const third = await h.connect('google', caller, { login: uniqueId('other-google') });
+    expect(third.status).toBe('connected');
+    expect(third.sourceId).not.toBe(first.sourceId);
+    expect(await itemsOf<SourceItem>('sources', caller.accountId)).toHaveLength(2);
+  });
+});
+
 describe('multi-account', () => {
   it('keeps one user connections in two accounts apart', async () => {
     const userId = uniqueId('user');
