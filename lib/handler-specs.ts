@@ -86,14 +86,16 @@ export const HANDLERS = {
   'oauth-complete': {
     description: 'Confirms a pending completion for the user who started it: vault, records, event',
     memorySize: 256,
-    timeoutSeconds: 10,
+    // A reconnect may wait for a refresh in flight (lease up to 14 s) before it writes.
+    timeoutSeconds: 30,
     route: {
       method: 'POST',
       path: '/integrations/oauth/{provider}/complete',
       authorization: 'core-authorizer',
     },
     access: {
-      states: ['dynamodb:DeleteItem'],
+      // DeleteItem: the completion is consumed; PutItem + DeleteItem: a reconnect holds the refresh lease.
+      states: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
       tables: {
         // A flow started for another account: the starting user must still be a member of it.
         'user-accounts': ['dynamodb:GetItem'],

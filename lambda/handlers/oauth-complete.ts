@@ -1,6 +1,6 @@
 // POST /integrations/oauth/{provider}/complete: the starting user confirms -> vault -> records -> event.
 import * as v from 'valibot';
-import { TOKEN_PATTERN } from '../oauth/random';
+import { TOKEN_PATTERN, randomToken } from '../oauth/random';
 import { completionKey, unseal } from '../oauth/seal';
 import { PROVIDER_IDS, isProviderId, resolveProvider } from '../providers/registry';
 import type { ProviderEntry } from '../providers/types';
@@ -38,6 +38,9 @@ import { connectionsByExternalKey } from '../store/connection-lookup';
 import { externalKey, type TokenDocument } from '../oauth/token-document';
 import { tokenConfig } from '../tokens/config';
 import { announceRestored } from '../tokens/health';
+import { LEASE_TTL_MS, LEASE_WAIT_MS, leasePollMs } from '../tokens/policy';
+import { sleep } from '../tokens/refresh-request';
+import { acquireLease, leaseKey, releaseLease } from '../store/leases';
 import { revokeUnlessShared } from '../tokens/revocation';
 
 const env = readEnv();
@@ -210,6 +213,30 @@ async function storeNew(x: Connect): Promise<void> {
     });
     await forget(x);
     throw error;
+  }
+}
+
+/**
+ * Runs `work` holding the source's refresh lease, so that a refresh in flight (which holds it from reading
+ * the old tokens to writing their successor) finishes before a reconnect writes, and a refresh that starts
+ * afterwards re-reads the reconnect's tokens: neither can overwrite the newer grant.
+ * @throws ServiceError retryable when the lease stays taken longer than a refresh may hold it
+ */
+async function underRefreshLease(x: Connect, work: () => Promise<void>): Promise<void> {
+  const key = leaseKey(x.accountId, x.sourceId);
+  const owner = randomToken(16);
+  const waitUntil = Date.now() + LEASE_WAIT_MS;
+  while (!(await acquireLease(statesTable, key, owner, Date.now(), LEASE_TTL_MS))) {
+    if (Date.now() >= waitUntil)
+      throw new ServiceError('retryable', 'a token refresh of this source is taking long; connect it again');
+    await sleep(leasePollMs());
+  }
+  try {
+    await work();
+  } finally {
+    await releaseLease(statesTable, key, owner).catch((error) =>
+      logger.error('lease not released; it expires by itself', { ...x.ids, cause: (error as Error)?.name }),
+    );
   }
 }
 
@@ -387,7 +414,7 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
   };
 
   if (reconnect) {
-    await storeReconnect(x);
+    await underRefreshLease(x, () => storeReconnect(x));
     await announce(x, true);
     await announceRestored(tokenConfig(env), previous, provider, caller.userId);
   } else {

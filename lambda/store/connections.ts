@@ -31,6 +31,11 @@ export interface ConnectionRecord extends ConnectionItem {
   forcedRefresh?: ForcedRefreshRecord;
   /** The provider's rate-limit state as jobs last reported it (lambda/tokens/rate-limit.ts). */
   rateLimit?: StoredRateLimit;
+  /**
+   * The revocation a disconnect made before its records were written: a retry after those failed finds
+   * the tokens already scheduled for deletion and answers this outcome (when newer than the grant).
+   */
+  revocationAttempt?: { outcome: RevocationOutcome; at: string };
 }
 
 export interface ForcedRefreshRecord {
@@ -365,6 +370,28 @@ export async function setSourceStatus(
   } catch (error) {
     if (!isConditionalFailure(error)) throw error;
   }
+}
+
+/** Records a disconnect's revocation on the connection before the records transaction (see revocationAttempt). */
+export async function recordRevocationAttempt(
+  tableName: string,
+  connection: ConnectionRecord,
+  outcome: RevocationOutcome,
+  now: number,
+): Promise<void> {
+  await dynamo
+    .send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: key(connection.accountId, connection.sourceId),
+        UpdateExpression: 'SET revocationAttempt = :a',
+        ConditionExpression: 'attribute_exists(sourceId)',
+        ExpressionAttributeValues: toItem({ ':a': { outcome, at: new Date(now).toISOString() } }),
+      }),
+    )
+    .catch((error) => {
+      if (!isConditionalFailure(error)) throw error;
+    });
 }
 
 export interface DisconnectFields {

@@ -1,12 +1,14 @@
 // Disconnecting a source: revoke at the provider where possible, delete the token secret, mark it disconnected.
 import type { RevocationOutcome } from '../oauth/revoke';
+import type { TokenDocument } from '../oauth/token-document';
 import { resolveProvider } from '../providers/registry';
+import type { ProviderEntry } from '../providers/types';
 import { activity } from '../records/shapes';
 import { ServiceError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { countHealthTransition } from '../metrics/emit';
 import { clientCredentials } from '../store/client-credentials';
-import { getConnection, markDisconnected } from '../store/connections';
+import { getConnection, markDisconnected, recordRevocationAttempt } from '../store/connections';
 import { DETAIL_TYPES, publish } from '../store/events';
 import { getSource } from '../store/sources';
 import { readTokens, scheduleDeletion } from '../store/vault';
@@ -19,6 +21,35 @@ export interface DisconnectResult {
   revocation: RevocationOutcome;
   /** False when the source was already disconnected (the call changed nothing). */
   changed: boolean;
+}
+
+/** Revokes at the provider unless that ends another connection; never throws. */
+async function revoke(
+  config: TokenConfig,
+  provider: ProviderEntry,
+  document: TokenDocument | undefined,
+  ref: SourceRef,
+  ids: Record<string, string>,
+): Promise<RevocationOutcome> {
+  if (!document) return 'failed';
+  try {
+    const credentials = await clientCredentials(
+      config.secretPrefix,
+      provider.id,
+      config.credentialsMaxAgeSeconds,
+    );
+    return await revokeUnlessShared({
+      provider,
+      document,
+      credentials,
+      connectionsTable: config.tables.connections,
+      except: ref,
+      ids,
+    });
+  } catch (error) {
+    logger.warn('revocation not attempted', { ...ids, cause: (error as Error)?.name });
+    return 'failed';
+  }
 }
 
 /**
@@ -44,25 +75,14 @@ export async function disconnectSource(
   let revocation: RevocationOutcome = 'not_supported';
   if (provider.revocation) {
     const document = await readTokens(connection.tokenSecretName);
-    try {
-      const credentials = await clientCredentials(
-        config.secretPrefix,
-        provider.id,
-        config.credentialsMaxAgeSeconds,
-      );
-      revocation = document
-        ? await revokeUnlessShared({
-            provider,
-            document,
-            credentials,
-            connectionsTable: config.tables.connections,
-            except: ref,
-            ids,
-          })
-        : 'failed';
-    } catch (error) {
-      logger.warn('revocation not attempted', { ...ids, cause: (error as Error)?.name });
-      revocation = 'failed';
+    const attempt = connection.revocationAttempt;
+    if (!document && attempt && attempt.at >= (connection.grantedAt ?? connection.createdAt)) {
+      // A retry: the first attempt revoked and scheduled the tokens' deletion, then its records failed.
+      revocation = attempt.outcome;
+    } else {
+      revocation = await revoke(config, provider, document, ref, ids);
+      if (document)
+        await recordRevocationAttempt(config.tables.connections, connection, revocation, Date.now());
     }
   }
   await scheduleDeletion(connection.tokenSecretName);

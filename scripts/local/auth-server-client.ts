@@ -11,6 +11,7 @@
 //   await auth.revokeAll('box')    // revoke every grant (of one provider, optionally one account)
 //   await auth.expire('refresh_tokens', 'box')  // expire tokens or codes now
 //   await auth.failNext('box', 503, 2)          // the next 2 token requests of box answer 503
+//   await auth.delayNext('box', 3000)           // the next token request of box answers 3 s later
 //   await auth.settings({ codeTtlSeconds: 1 })  // change lifetimes at run time
 //   await auth.stop()              // the child exits; also when this process dies (stdin closes)
 //
@@ -67,6 +68,8 @@ export interface AuthServer {
   revokeAll(provider?: ProviderId, account?: string): Promise<number>;
   expire(what: 'access_tokens' | 'refresh_tokens' | 'codes', provider?: ProviderId): Promise<number>;
   failNext(provider: ProviderId, status: number, times?: number, error?: string): Promise<void>;
+  /** The next `times` token requests of `provider` are answered `ms` later. */
+  delayNext(provider: ProviderId, ms: number, times?: number): Promise<void>;
   /** The server still accepts this access token (as a provider's API would). */
   isActive(accessToken: string): Promise<boolean>;
   /** Ends one access token before its expiry, as a provider that revoked or rotated it. */
@@ -205,6 +208,9 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
       (await admin<{ revoked: number }>('revoke', { provider, account })).revoked,
     expire: async (what, provider) =>
       (await admin<{ expired: number }>('expire', { what, provider })).expired,
+    delayNext: async (provider, ms, times = 1) => {
+      await admin('delay', { provider, ms, times });
+    },
     failNext: async (provider, status, times = 1, error) => {
       await admin('fail', { provider, status, times, error });
     },

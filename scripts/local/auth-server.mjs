@@ -204,6 +204,7 @@ async function main(config) {
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds ?? 14 * 86400,
   };
   const failures = new Map(); // provider -> { status, error, times }
+  const delays = new Map(); // provider -> { ms, times }: slow token answers (a refresh in flight)
   const stats = { authorizations: {}, tokenRequests: {}, revocations: {}, revokedGrants: {} };
   const bump = (group, provider, key) => {
     const g = (stats[group][provider] ??= {});
@@ -462,6 +463,11 @@ async function main(config) {
       }
       return send(ctx, 200, { expired });
     }
+    if (action === 'delay') {
+      if (!clients.has(body.provider)) return send(ctx, 400, { error: 'unknown provider' });
+      delays.set(body.provider, { ms: Number(body.ms ?? 1000), times: Number(body.times ?? 1) });
+      return send(ctx, 200, { ok: true });
+    }
     if (action === 'fail') {
       if (!clients.has(body.provider)) return send(ctx, 400, { error: 'unknown provider' });
       failures.set(body.provider, {
@@ -520,6 +526,11 @@ async function main(config) {
       }
       // Token endpoint: count, inject failures, enforce the registered client authentication and headers.
       bump('tokenRequests', providerId, 'requests');
+      const delay = delays.get(providerId);
+      if (delay && delay.times > 0) {
+        delay.times -= 1;
+        await new Promise((resolve) => setTimeout(resolve, delay.ms));
+      }
       const failure = failures.get(providerId);
       if (failure && failure.times > 0) {
         failure.times -= 1;

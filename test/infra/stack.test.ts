@@ -173,7 +173,7 @@ describe('functions', () => {
   const SIZES: Record<Handler, { memory: number; timeout: number; reserved?: number }> = {
     'oauth-start': { memory: 256, timeout: 10 },
     'oauth-callback': { memory: 512, timeout: 30, reserved: 20 },
-    'oauth-complete': { memory: 256, timeout: 10 },
+    'oauth-complete': { memory: 256, timeout: 30 },
     'token-access': { memory: 256, timeout: 30 },
     'connection-refresher': { memory: 512, timeout: 300, reserved: 1 },
     'connection-disconnect': { memory: 256, timeout: 15 },
@@ -395,7 +395,7 @@ describe('IAM', () => {
       ...readSecrets(CREDENTIALS),
     ],
     'oauth-complete': [
-      ...allow(['dynamodb:DeleteItem'], [STATES]),
+      ...allow(['dynamodb:DeleteItem', 'dynamodb:PutItem'], [STATES]),
       ...allow(['dynamodb:GetItem'], [table('user-accounts')]),
       ...allow(
         [

@@ -205,6 +205,48 @@ describe('token access', () => {
     expect(await leases.releaseLease(world.config.tables.states, key, 'crashed-worker')).toBe(false);
   });
 
+  it('a refresh in flight cannot undo a reconnect: the reconnect waits for the lease and its tokens stay', async () => {
+    const ref = await connected('box');
+    await expireSoon(ref);
+    // The reconnect's consent and code exchange happen first; only its confirmation races the refresh.
+    const { httpEvent } = await import('../support/events');
+    const { consentOverHttp } = await import('../support/auth-server');
+    const { TEST_API_URL } = await import('../support/constants');
+    const started = await world.handlers.start(
+      httpEvent({
+        method: 'POST',
+        pathParameters: { provider: 'box' },
+        caller: ref,
+        body: { sourceId: ref.sourceId },
+      }),
+    );
+    const back = await consentOverHttp(JSON.parse(started.body as string).authorizationUrl, {
+      login: ref.login,
+      callbackPrefix: TEST_API_URL,
+    });
+    const redirected = await world.handlers.callback(
+      httpEvent({ pathParameters: { provider: 'box' }, query: Object.fromEntries(back.searchParams) }),
+    );
+    const completion = new URL(redirected.headers.location).searchParams.get('completion') as string;
+
+    await world.auth.delayNext('box', 3000);
+    const refreshing = access(false).getAccessToken(ref);
+    const key = leases.leaseKey(ref.accountId, ref.sourceId);
+    while (!(await leases.readLease(world.config.tables.states, key)))
+      await new Promise((r) => setTimeout(r, 20));
+    const confirmed = await world.handlers.complete(
+      httpEvent({ method: 'POST', pathParameters: { provider: 'box' }, caller: ref, body: { completion } }),
+    );
+    expect(confirmed.statusCode).toBe(200);
+    expect(JSON.parse(confirmed.body as string).status).toBe('reconnected');
+    const refreshed = await refreshing;
+
+    // Whichever wrote second, the vault holds the reconnect's grant, not the old grant's refreshed tokens.
+    const stored = vault(world, ref).document as TokenDocument;
+    expect(stored.accessToken).not.toBe(refreshed.accessToken);
+    expect((await refreshDirectly(world, 'box', stored.refreshToken as string)).status).toBe(200);
+  });
+
   it('invalid_grant -> needs_reauth + event + activity once; a reconnect restores active', async () => {
     const ref = await connected('box');
     await world.auth.revokeAll('box', ref.login);

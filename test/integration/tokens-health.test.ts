@@ -169,6 +169,38 @@ describe('disconnect', () => {
     );
   });
 
+  it('a retry after the records failed reports the revocation the first attempt made, without revoking again', async () => {
+    const ref = await connected('box');
+    const before = await revocations('box');
+    const { dynamo } = await import('../../lambda/store/clients');
+    const { TransactWriteItemsCommand } = await import('@aws-sdk/client-dynamodb');
+    const send = dynamo.send.bind(dynamo) as (c: unknown) => Promise<unknown>;
+    let failed = 0;
+    const spy = jest.spyOn(dynamo, 'send').mockImplementation(((command: unknown) => {
+      if (command instanceof TransactWriteItemsCommand && failed === 0) {
+        failed += 1;
+        return Promise.reject(Object.assign(new Error('injected'), { name: 'InternalServerError' }));
+      }
+      return send(command);
+    }) as typeof dynamo.send);
+    let first;
+    try {
+      first = await world.handlers.disconnect(deleteEvent(ref));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(first.statusCode).toBe(500);
+    expect(await revocations('box')).toBe(before + 1);
+    const retry = await world.handlers.disconnect(deleteEvent(ref));
+    expect(retry.statusCode).toBe(200);
+    expect(JSON.parse(retry.body as string)).toEqual({ status: 'disconnected', revocation: 'revoked' });
+    expect(await revocations('box')).toBe(before + 1);
+    const activity = await queryPartition<ActivityItem>('activity', 'accountId', ref.accountId);
+    expect(activity.find((a) => a.type === 'integration.disconnected')?.message).not.toMatch(
+      /did not confirm the revocation/,
+    );
+  });
+
   it('only members of the source account may disconnect; unknown sources are 404', async () => {
     const ref = await connected('box');
     const stranger = newCaller();
