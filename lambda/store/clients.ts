@@ -7,12 +7,21 @@ import { AWS_MAX_ATTEMPTS, AWS_REQUEST_TIMEOUT_MS } from '../shared/aws-limits';
 
 export { AWS_CALL_MAX_MS, AWS_MAX_ATTEMPTS, AWS_REQUEST_TIMEOUT_MS } from '../shared/aws-limits';
 
+/**
+ * The request timeout in force: AWS_REQUEST_TIMEOUT_MS, or a longer one from LISTBACKUP_AWS_REQUEST_TIMEOUT_MS
+ * where emulators on a loaded machine answer slower than AWS does (the test setup sets it; never a stage).
+ */
+function requestTimeoutMs(): number {
+  const override = Number(process.env.LISTBACKUP_AWS_REQUEST_TIMEOUT_MS);
+  return Number.isInteger(override) && override > AWS_REQUEST_TIMEOUT_MS ? override : AWS_REQUEST_TIMEOUT_MS;
+}
+
 /** The options every client of the service is built with (a new client takes the same). */
 export const CLIENT_OPTIONS = {
   maxAttempts: AWS_MAX_ATTEMPTS,
   requestHandler: {
     connectionTimeout: 1_000,
-    requestTimeout: AWS_REQUEST_TIMEOUT_MS,
+    requestTimeout: requestTimeoutMs(),
     // Without it the SDK only logs a warning when requestTimeout passes and keeps waiting.
     throwOnRequestTimeout: true,
   },
