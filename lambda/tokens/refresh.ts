@@ -65,7 +65,6 @@ export interface ForcedRefresh {
   unrefreshable(): ServiceError;
 }
 
-
 /** The lease a refresh holds: its item key and our owner token. */
 interface HeldLease {
   key: string;
