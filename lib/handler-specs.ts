@@ -4,6 +4,7 @@ import { CLIENT_CREDENTIAL_KEYS } from './client-secrets';
 import type { DynamoAction } from './dynamo-actions';
 import type { ImportedTableName } from './imported-tables';
 import type { VaultAction } from './token-vault';
+import { REFRESH_WORST_CASE_MS } from '../lambda/tokens/policy';
 
 export interface RouteSpec {
   readonly method: 'GET' | 'POST' | 'DELETE';
@@ -135,8 +136,8 @@ export const HANDLERS = {
   'token-access': {
     description: 'Hands a valid access token to the jobs service (IAM invoke only), refreshing under a lease',
     memorySize: 256,
-    // A caller may wait up to 14 s for another worker's refresh lease, then refresh itself (up to 11 s).
-    timeoutSeconds: 30,
+    // A caller may wait a whole lease for another worker's refresh, then refresh itself (policy.ts).
+    timeoutSeconds: Math.ceil(REFRESH_WORST_CASE_MS / 1000) + 5,
     access: TOKEN_LIFECYCLE,
   },
   'connection-refresher': {

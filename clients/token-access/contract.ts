@@ -91,6 +91,8 @@ export const TOKEN_ACCESS_ERRORS = {
   invalid_request: 'fix_caller',
   invalid_report: 'fix_caller',
   credentials_not_configured: 'operator',
+  // The provider refused the service's own client id or secret (invalid_client): not the source's fault.
+  credentials_rejected: 'operator',
   provider_rejected: 'retry_later',
   invalid_token_response: 'retry_later',
   internal_error: 'retry',

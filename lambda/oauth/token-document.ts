@@ -1,5 +1,6 @@
 // The token document kept in the vault: everything a later refresh needs, and nothing else.
-import type { ProviderId } from '../providers/types';
+import type { ProviderId, TokenLifecycle } from '../providers/types';
+import { ServiceError } from '../shared/errors';
 import type { TokenSet } from './token-response';
 
 export interface TokenDocument {
@@ -13,6 +14,8 @@ export interface TokenDocument {
   expiresAt: string | null;
   /** When this access token was obtained, ISO 8601. */
   obtainedAt: string;
+  /** When the refresh token dies whatever its use, ISO 8601, where the provider reports it. */
+  refreshTokenExpiresAt?: string;
   /** Provider account identifiers (realmId, shop, stripeAccountId, ...). */
   externalAccount: Record<string, string>;
   /** Shop domain for per-shop endpoints (Shopify). */
@@ -36,18 +39,40 @@ export function tokenDocument(
     scopes: tokens.scopes,
     expiresAt: tokens.expiresAt === null ? null : new Date(tokens.expiresAt).toISOString(),
     obtainedAt: new Date(now).toISOString(),
+    ...refreshTokenExpiry(tokens),
     externalAccount,
     ...(shop ? { shop } : {}),
   };
 }
 
+function refreshTokenExpiry(tokens: TokenSet): { refreshTokenExpiresAt?: string } {
+  return tokens.refreshTokenExpiresAt === undefined
+    ? {}
+    : { refreshTokenExpiresAt: new Date(tokens.refreshTokenExpiresAt).toISOString() };
+}
+
 /**
- * The document after a refresh: a rotated refresh token replaces the stored one, a response without
- * one keeps it (Nango #298), identity and shop carry over.
+ * The document after a refresh: a rotated refresh token replaces the stored one, identity and shop carry
+ * over. An answer without one keeps the stored refresh token only where the provider does not rotate
+ * (Nango #298); a rotating provider has spent it, so such an answer is refused rather than kept.
+ * @throws ServiceError invalid_token_response (rotating provider, no refresh_token)
  */
-export function refreshedDocument(previous: TokenDocument, tokens: TokenSet, now: number): TokenDocument {
+export function refreshedDocument(
+  previous: TokenDocument,
+  tokens: TokenSet,
+  now: number,
+  lifecycle: Pick<TokenLifecycle, 'rotatesRefreshToken'>,
+): TokenDocument {
+  if (lifecycle.rotatesRefreshToken && !tokens.refreshToken) {
+    throw new ServiceError(
+      'invalid_token_response',
+      'the refresh answer carries no refresh_token, and this provider rotates it on every refresh',
+    );
+  }
+  const rotated = tokens.refreshToken !== undefined && tokens.refreshToken !== previous.refreshToken;
+  const { refreshTokenExpiresAt: previousExpiry, ...rest } = previous;
   return {
-    ...previous,
+    ...rest,
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken ?? previous.refreshToken,
     tokenType: tokens.tokenType,
@@ -58,6 +83,12 @@ export function refreshedDocument(previous: TokenDocument, tokens: TokenSet, now
         : previous.scopes,
     expiresAt: tokens.expiresAt === null ? null : new Date(tokens.expiresAt).toISOString(),
     obtainedAt: new Date(now).toISOString(),
+    // A new refresh token has its own expiry: the old one's is kept only for the same token.
+    ...(tokens.refreshTokenExpiresAt !== undefined
+      ? refreshTokenExpiry(tokens)
+      : !rotated && previousExpiry
+        ? { refreshTokenExpiresAt: previousExpiry }
+        : {}),
   };
 }
 

@@ -81,10 +81,12 @@ export function send(request: ProviderRequest, timeoutMs: number): Promise<Provi
           if (settled) return;
           settled = true;
           const type = answer.headers['content-type'];
+          const retryAfter = answer.headers['retry-after'];
           resolve({
             status: answer.statusCode ?? 0,
             contentType: Array.isArray(type) ? type.join(', ') : (type ?? ''),
             body: Buffer.concat(chunks).toString('utf8'),
+            ...(retryAfter === undefined ? {} : { retryAfter }),
           });
         });
       },

@@ -106,20 +106,26 @@ export function activity(
 
 const DAY_MS = 86_400_000;
 
+/** A rotating refresh token with an absolute expiry is renewed this long before it dies. */
+export const REFRESH_TOKEN_EXPIRY_MARGIN_MS = DAY_MS;
+
 /**
- * When the refresher should next refresh a connection: before expiry by the provider's margin, or, for
- * tokens that do not expire but whose refresh token dies unused, at half the idle lifetime (keep-alive).
+ * When the scheduled refresher should next refresh a connection: only to keep its refresh token alive, at
+ * half the provider's idle lifetime (registry `tokens.refreshTokenIdleDays`), or a day ahead of the
+ * refresh token's absolute expiry where a refresh renews it (a rotating provider that reports one).
+ * Access tokens are not scheduled: token access refreshes them when a job asks. Undefined when nothing
+ * can make the refresh token die unused: the connection stays out of the refresher's index.
  */
 export function refreshDueAt(provider: ProviderEntry, document: TokenDocument): string | undefined {
   if (!document.refreshToken) return undefined;
-  const obtained = Date.parse(document.obtainedAt);
   const candidates: number[] = [];
-  if (document.expiresAt)
-    candidates.push(Date.parse(document.expiresAt) - provider.tokens.refreshMarginSeconds * 1000);
   if (provider.tokens.refreshTokenIdleDays)
-    candidates.push(obtained + (provider.tokens.refreshTokenIdleDays / 2) * DAY_MS);
-  if (candidates.length === 0) return undefined;
-  return new Date(Math.min(...candidates)).toISOString();
+    candidates.push(Date.parse(document.obtainedAt) + (provider.tokens.refreshTokenIdleDays / 2) * DAY_MS);
+  if (provider.tokens.rotatesRefreshToken && document.refreshTokenExpiresAt)
+    candidates.push(Date.parse(document.refreshTokenExpiresAt) - REFRESH_TOKEN_EXPIRY_MARGIN_MS);
+  const valid = candidates.filter((at) => !Number.isNaN(at));
+  if (valid.length === 0) return undefined;
+  return new Date(Math.min(...valid)).toISOString();
 }
 
 /** The connection item for a token document (fresh connect, reconnect or refresh). */

@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   method_not_allowed: 405,
   source_not_found: 404,
   credentials_not_configured: 503,
+  // The provider refused our client id or secret (invalid_client, unauthorized_client): the operator's fix.
+  credentials_rejected: 503,
   // Callback outcomes (redirect codes); the status is used only if one reaches a JSON response.
   missing_state: 400,
   invalid_state: 400,
@@ -51,12 +53,22 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export class ServiceError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
+  /** How long the provider asked us to wait (its `Retry-After`), when it said so. */
+  readonly retryAfterMs?: number;
+  /** The provider's own OAuth error code (RFC 6749 §5.2), where one caused this; safe to log. */
+  readonly providerError?: string;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; retryAfterMs?: number; providerError?: string },
+  ) {
     super(message, options);
     this.name = 'ServiceError';
     this.code = code;
     this.status = ERROR_CODES[code];
+    if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options?.providerError !== undefined) this.providerError = options.providerError;
   }
 }
 

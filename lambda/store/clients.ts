@@ -1,11 +1,32 @@
-// AWS SDK clients, created once per container and reused across invocations.
+// AWS SDK clients, created once per container and reused across invocations, each call bounded in time.
 // Endpoints honour AWS_ENDPOINT_URL_DYNAMODB / _SECRETS_MANAGER / _EVENTBRIDGE (the SDK reads them itself).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AWS_MAX_ATTEMPTS, AWS_REQUEST_TIMEOUT_MS } from '../shared/aws-limits';
 
-const common = { maxAttempts: 3 } as const;
+export { AWS_CALL_MAX_MS, AWS_MAX_ATTEMPTS, AWS_REQUEST_TIMEOUT_MS } from '../shared/aws-limits';
 
-export const dynamo = /* @__PURE__ */ new DynamoDBClient(common);
-export const secrets = /* @__PURE__ */ new SecretsManagerClient(common);
-export const events = /* @__PURE__ */ new EventBridgeClient(common);
+/**
+ * The request timeout in force: AWS_REQUEST_TIMEOUT_MS, or a longer one from LISTBACKUP_AWS_REQUEST_TIMEOUT_MS
+ * where emulators on a loaded machine answer slower than AWS does (the test setup sets it; never a stage).
+ */
+function requestTimeoutMs(): number {
+  const override = Number(process.env.LISTBACKUP_AWS_REQUEST_TIMEOUT_MS);
+  return Number.isInteger(override) && override > AWS_REQUEST_TIMEOUT_MS ? override : AWS_REQUEST_TIMEOUT_MS;
+}
+
+/** The options every client of the service is built with (a new client takes the same). */
+export const CLIENT_OPTIONS = {
+  maxAttempts: AWS_MAX_ATTEMPTS,
+  requestHandler: {
+    connectionTimeout: 1_000,
+    requestTimeout: requestTimeoutMs(),
+    // Without it the SDK only logs a warning when requestTimeout passes and keeps waiting.
+    throwOnRequestTimeout: true,
+  },
+} as const;
+
+export const dynamo = /* @__PURE__ */ new DynamoDBClient(CLIENT_OPTIONS);
+export const secrets = /* @__PURE__ */ new SecretsManagerClient(CLIENT_OPTIONS);
+export const events = /* @__PURE__ */ new EventBridgeClient(CLIENT_OPTIONS);

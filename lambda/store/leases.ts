@@ -55,6 +55,42 @@ export async function acquireLease(
   }
 }
 
+/**
+ * Extends the lease by `ttlMs` from `now` if `owner` still holds it (a conditional put, like the take).
+ * @returns false when someone else holds it now: ours expired and was taken over.
+ */
+export async function renewLease(
+  tableName: string,
+  key: string,
+  owner: string,
+  now: number,
+  ttlMs: number,
+): Promise<boolean> {
+  const expiresAt = now + ttlMs;
+  const item: LeaseItem = {
+    state: key,
+    kind: 'lease',
+    owner,
+    expiresAt,
+    ttl: Math.ceil(expiresAt / 1000) + 60,
+  };
+  try {
+    await dynamo.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: toItem(item),
+        ConditionExpression: '#o = :me',
+        ExpressionAttributeNames: { '#o': 'owner' },
+        ExpressionAttributeValues: toItem({ ':me': owner }),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalFailure(error)) return false;
+    throw error;
+  }
+}
+
 /** Releases the lease if `owner` still holds it; a lease taken over after expiry is left to its new holder. */
 export async function releaseLease(tableName: string, key: string, owner: string): Promise<boolean> {
   try {

@@ -6,7 +6,7 @@ import { TransportError, send } from '../oauth/transport';
 import type { ProviderEntry } from '../providers/types';
 import { ServiceError } from '../shared/errors';
 import { timeTokenCall } from '../metrics/emit';
-import { ATTEMPT_TIMEOUT_MS, REFRESH_ATTEMPTS, retryDelayMs } from './policy';
+import { ATTEMPT_TIMEOUT_MS, REFRESH_ATTEMPTS, nextAttemptDelay } from './policy';
 
 /** Below this much time left before the deadline, no new attempt starts. */
 const MIN_ATTEMPT_MS = 500;
@@ -24,7 +24,9 @@ function asServiceError(error: unknown): unknown {
 
 /**
  * Sends the refresh grant; 429, 5xx and timeouts are retried up to REFRESH_ATTEMPTS times with backoff
- * and jitter, never past `deadline` (epoch ms: the lease's expiry minus a safety second).
+ * and jitter, waiting at least as long as a `Retry-After` asks, never past `deadline` (epoch ms: the
+ * lease's expiry minus its safety). A wait that does not fit ends the attempts at once; the error then
+ * carries the provider's `retryAfterMs` for the cooldown.
  * @throws ServiceError invalid_grant | provider_rejected | provider_unavailable | invalid_token_response
  */
 export async function refreshGrant(
@@ -40,7 +42,7 @@ export async function refreshGrant(
     credentials,
     shop,
   );
-  let last: unknown = new ServiceError('provider_unavailable', 'no time left to ask the provider; try again');
+  let last = new ServiceError('provider_unavailable', 'no time left to ask the provider; try again');
   for (let attempt = 1; attempt <= REFRESH_ATTEMPTS; attempt += 1) {
     const remaining = deadline - Date.now();
     if (remaining < MIN_ATTEMPT_MS) break;
@@ -53,12 +55,13 @@ export async function refreshGrant(
         ),
       );
     } catch (error) {
-      last = asServiceError(error);
-      if (!(last instanceof ServiceError) || last.code !== 'provider_unavailable') throw last;
+      const failure = asServiceError(error);
+      if (!(failure instanceof ServiceError) || failure.code !== 'provider_unavailable') throw failure;
+      last = failure;
     }
     if (attempt < REFRESH_ATTEMPTS) {
-      const delay = retryDelayMs(attempt);
-      if (Date.now() + delay + MIN_ATTEMPT_MS > deadline) break;
+      const delay = nextAttemptDelay(attempt, last.retryAfterMs, Date.now(), deadline, MIN_ATTEMPT_MS);
+      if (delay === undefined) break;
       await sleep(delay);
     }
   }

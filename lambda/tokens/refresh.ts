@@ -14,13 +14,14 @@ import {
   type ConnectionRecord,
   type ForcedRefreshRecord,
 } from '../store/connections';
-import { acquireLease, leaseKey, releaseLease } from '../store/leases';
+import { acquireLease, leaseKey, releaseLease, renewLease } from '../store/leases';
 import { putTokens, readTokens } from '../store/vault';
 import type { TokenConfig } from './config';
 import { toNeedsReauth } from './health';
 import { retryAfter } from './refusal';
 import {
   FAILURE_COOLDOWN_MS,
+  LEASE_SAFETY_MS,
   LEASE_TTL_MS,
   LEASE_WAIT_MS,
   callerCode,
@@ -64,8 +65,11 @@ export interface ForcedRefresh {
   unrefreshable(): ServiceError;
 }
 
-/** Safety second between the last provider attempt and the lease's expiry. */
-const LEASE_SAFETY_MS = 1_000;
+/** The lease a refresh holds: its item key and our owner token. */
+interface HeldLease {
+  key: string;
+  owner: string;
+}
 
 function logIds(connection: Pick<ConnectionRecord, 'accountId' | 'sourceId' | 'provider'>) {
   return { accountId: connection.accountId, sourceId: connection.sourceId, provider: connection.provider };
@@ -136,7 +140,18 @@ async function failed(
 ): Promise<never> {
   const kind = failureKind(error.code);
   const now = Date.now();
-  if (kind === 'configuration') throw error;
+  if (kind === 'configuration') {
+    // Our client id or secret, not the user's grant: every connection of the provider fails alike, so
+    // nothing is counted on this one; operations must fix the credentials (alarmed on this line).
+    if (error.code === 'credentials_rejected') {
+      logger.error('provider rejected our client credentials', {
+        ...logIds(connection),
+        error: error.code,
+        oauthError: error.providerError,
+      });
+    }
+    throw error;
+  }
   if (kind === 'reauth') {
     // A holder whose lease outlived ours may have rotated the token under us: that is not a dead grant.
     const latest = await readTokens(connection.tokenSecretName);
@@ -155,6 +170,8 @@ async function failed(
     throw new ServiceError('needs_reauth', 'refreshing failed on several days; reconnect the source');
   }
   const refreshFailureCount = (connection.lastErrorCode ? (connection.refreshFailureCount ?? 0) : 0) + 1;
+  // A provider's Retry-After is kept by every caller and by the refresher, not only by our retries.
+  const waitMs = error.retryAfterMs ?? 0;
   await recordRefreshFailure(
     config.tables.connections,
     connection,
@@ -162,8 +179,16 @@ async function failed(
       lastErrorCode: error.code,
       failureDays,
       refreshFailureCount,
-      refreshBackoffUntil: new Date(now + FAILURE_COOLDOWN_MS).toISOString(),
-      refreshDueAt: new Date(nextAttemptAt(refreshFailureCount, now)).toISOString(),
+      refreshBackoffUntil: new Date(now + Math.max(FAILURE_COOLDOWN_MS, waitMs)).toISOString(),
+      // Never earlier than the connection was due anyway: a failed on-demand refresh must not bring the
+      // refresher's keep-alive forward.
+      refreshDueAt: new Date(
+        Math.max(
+          nextAttemptAt(refreshFailureCount, now),
+          now + waitMs,
+          connection.refreshDueAt ? Date.parse(connection.refreshDueAt) : 0,
+        ),
+      ).toISOString(),
     },
     now,
   );
@@ -172,6 +197,7 @@ async function failed(
     error: error.code,
     refreshFailureCount,
     failureDays: failureDays.length,
+    ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
   });
   throw new ServiceError(callerCode(error.code), error.message, { cause: error });
 }
@@ -181,6 +207,7 @@ async function refreshUnderLease(
   config: TokenConfig,
   ref: SourceRef,
   mode: RefreshMode,
+  lease: HeldLease,
   deadline: number,
   forced?: ForcedRefresh,
 ): Promise<FreshTokens> {
@@ -205,12 +232,19 @@ async function refreshUnderLease(
   let next: TokenDocument;
   try {
     const tokens = await refreshGrant(provider, document.refreshToken, credentials, document.shop, deadline);
-    next = refreshedDocument(document, tokens, Date.now());
+    next = refreshedDocument(document, tokens, Date.now(), provider.tokens);
   } catch (error) {
     if (error instanceof ServiceError) return failed(config, connection, provider, document, error);
     throw error;
   }
-  // Saved inside the lease: with rotation, the old refresh token is dead from this moment on.
+  // With rotation the old refresh token is dead from this moment on: the save gets a whole lease of its own,
+  // so no second holder can start on the spent token while it is under way (each AWS call is bounded).
+  const renewed = await renewLease(config.tables.states, lease.key, lease.owner, Date.now(), LEASE_TTL_MS);
+  if (!renewed) {
+    // Only when our lease ran out before the provider answered. These tokens are the only valid ones, so
+    // they are saved all the same; a holder that failed with the spent token re-reads the vault first.
+    logger.error('refresh lease lost before the tokens were saved; saving them anyway', logIds(connection));
+  }
   await putTokens(connection.tokenSecretName, next);
   const now = Date.now();
   const stillActive = await markRefreshed(
@@ -266,7 +300,14 @@ export async function ensureFresh(
     const takenAt = Date.now();
     if (await acquireLease(config.tables.states, key, owner, takenAt, LEASE_TTL_MS)) {
       try {
-        return await refreshUnderLease(config, ref, mode, takenAt + LEASE_TTL_MS - LEASE_SAFETY_MS, forced);
+        return await refreshUnderLease(
+          config,
+          ref,
+          mode,
+          { key, owner },
+          takenAt + LEASE_TTL_MS - LEASE_SAFETY_MS,
+          forced,
+        );
       } finally {
         await releaseLease(config.tables.states, key, owner).catch((error) =>
           logger.error('lease not released; it expires by itself', {

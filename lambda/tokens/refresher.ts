@@ -10,7 +10,8 @@ import {
   type ConnectionRecord,
 } from '../store/connections';
 import type { TokenConfig } from './config';
-import { LEASE_WAIT_MS } from './policy';
+import { AWS_CALL_MAX_MS } from '../shared/aws-limits';
+import { REFRESH_WORST_CASE_MS } from './policy';
 import { ensureFresh } from './refresh';
 import { RunTally, type TallyOutcome } from './expiry';
 import { reportRefresherRun } from '../metrics/emit';
@@ -19,8 +20,11 @@ import { reportRefresherRun } from '../metrics/emit';
 export const PAGE_SIZE = 25;
 /** Connections refreshed at the same time within a page. */
 export const PARALLEL = 5;
-/** No new connection is started with less time left than one lease wait plus a margin. */
-export const STOP_BEFORE_MS = LEASE_WAIT_MS + 5_000;
+/**
+ * No new connection is started with less time left than its slowest refresh (a whole lease wait, a whole
+ * lease of provider attempts, every AWS call at its bound), the index write after it, and a second.
+ */
+export const STOP_BEFORE_MS = REFRESH_WORST_CASE_MS + AWS_CALL_MAX_MS + 1_000;
 /** A connection the refresher cannot act on (credentials missing, unexpected error) is looked at again after this. */
 export const POSTPONE_MS = 60 * 60_000;
 
@@ -73,7 +77,8 @@ async function refreshOne(config: TokenConfig, connection: ConnectionRecord): Pr
         return 'needs_reauth';
       }
       // Transient failures pushed refreshDueAt forward already; a busy lease means another worker is on it.
-      if (error.code !== 'credentials_not_configured') return 'failed';
+      if (error.code !== 'credentials_not_configured' && error.code !== 'credentials_rejected')
+        return 'failed';
     } else {
       logger.error('scheduled refresh crashed', { ...ids, cause: (error as Error)?.name });
     }

@@ -31,6 +31,8 @@ const FLAGS: Record<string, { takesValue: boolean; subcommands: readonly string[
   '--dry-run': { takesValue: false, subcommands: ['import'] },
 };
 
+const SUBCOMMANDS = ['status', 'set', 'import'];
+
 function usage(message: string): CliError {
   return new CliError(`${message}\n\n${USAGE}`, EXIT.usage);
 }
@@ -62,7 +64,13 @@ export function parseArgs(argv: readonly string[]): Command {
       );
     }
     const spec = FLAGS[name];
-    if (!spec) throw usage(`unknown option ${nameOrHidden(name.replace(/^-+/, ''))}`);
+    if (!spec)
+      throw usage(
+        `unknown option ${nameOrHidden(
+          name.replace(/^-+/, ''),
+          Object.keys(FLAGS).map((f) => f.slice(2)),
+        )}`,
+      );
     if (spec.takesValue) {
       const value = inline ?? argv[i + 1];
       if (inline === undefined) i += 1;
@@ -81,8 +89,8 @@ export function parseArgs(argv: readonly string[]): Command {
     subcommand = 'set';
     rest = [STRIPE_WEBHOOK, ...rest.slice(1)];
   }
-  if (!['status', 'set', 'import'].includes(subcommand))
-    throw usage(`unknown subcommand ${nameOrHidden(subcommand)}`);
+  if (!SUBCOMMANDS.includes(subcommand))
+    throw usage(`unknown subcommand ${nameOrHidden(subcommand, SUBCOMMANDS)}`);
   for (const name of flags.keys()) {
     if (!FLAGS[name].subcommands.includes(subcommand)) throw usage(`${name} does not apply to ${subcommand}`);
   }
@@ -101,7 +109,9 @@ export function parseArgs(argv: readonly string[]): Command {
     const target = rest[0];
     if (target === undefined) throw usage('set needs a provider');
     if (!isTargetId(target))
-      throw usage(`unknown provider ${nameOrHidden(target)}: expected one of ${TARGET_IDS.join(', ')}`);
+      throw usage(
+        `unknown provider ${nameOrHidden(target, TARGET_IDS)}: expected one of ${TARGET_IDS.join(', ')}`,
+      );
     return { kind: 'set', stage, target };
   }
   const file = flags.get('--file');

@@ -20,6 +20,18 @@ export const SECRET_LENGTH = { min: 8, max: 512 } as const;
 /** Stripe's endpoint signing secrets: `whsec_` and a base64-like body. */
 export const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/=]{16,128}$/;
 
+/** Stripe values that are not a platform (secret) key, with what they are. */
+const STRIPE_WRONG_KEYS = [
+  {
+    pattern: /^pk_(live|test)_/,
+    what: 'a publishable key, which any browser may see and cannot act on accounts',
+  },
+  {
+    pattern: /^whsec_/,
+    what: 'a webhook signing secret: upload that with `set stripe-webhook`',
+  },
+] as const;
+
 /** Problems of one value, each naming the target and field but never the value. */
 export function fieldProblems(target: Target, field: Field, value: string | undefined): string[] {
   const where = `${target.id} ${field.key}`;
@@ -40,6 +52,13 @@ export function fieldProblems(target: Target, field: Field, value: string | unde
       : [
           `${where} does not look like a Stripe signing secret: it starts with whsec_ followed by 16-128 characters`,
         ];
+  }
+  if (target.id === 'stripe' && field.key === 'clientSecret') {
+    const wrong = STRIPE_WRONG_KEYS.find((k) => k.pattern.test(value));
+    if (wrong)
+      return [
+        `${where} is ${wrong.what}; the platform key is the secret key (sk_live_… or sk_test_…) or a restricted key (rk_…) from Dashboard > Developers > API keys`,
+      ];
   }
   if (value.length < SECRET_LENGTH.min || value.length > SECRET_LENGTH.max) {
     return [`${where} has ${value.length} characters; expected ${SECRET_LENGTH.min}-${SECRET_LENGTH.max}`];
@@ -95,9 +114,27 @@ export function parseJsonQuietly(text: string, what: string): unknown {
   }
 }
 
-/** Quotes a key that looks like a name; anything else might be a misplaced value and is not shown. */
-export function nameOrHidden(key: string): string {
-  return /^[A-Za-z][A-Za-z_-]{0,30}$/.test(key) ? `"${key}"` : '(not shown: it does not look like a name)';
+/** Edit distance of two short words (Levenshtein), for typo suggestions. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length];
+}
+
+/**
+ * Shows a word the tool does not know without repeating it: a misplaced secret can look like any name
+ * (`qXvRtLmNbWkZpYsH`). Only a known name it is a likely typo of is printed, as a suggestion.
+ */
+export function nameOrHidden(word: string, known: readonly string[] = []): string {
+  const lower = word.toLowerCase();
+  const close = known.find((k) => distance(lower, k.toLowerCase()) <= Math.min(2, Math.floor(k.length / 3)));
+  return `(not shown: unknown words are never repeated${close ? `; did you mean "${close}"?` : ''})`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -115,7 +152,7 @@ function valuesFromObject(
   const values: Values = {};
   for (const [key, value] of Object.entries(object)) {
     if (!keys.includes(key)) {
-      problems.push(`${where}: unknown key ${nameOrHidden(key)} (expected ${keys.join(', ')})`);
+      problems.push(`${where}: unknown key ${nameOrHidden(key, keys)} (expected ${keys.join(', ')})`);
     } else if (typeof value !== 'string') {
       problems.push(`${where}: ${key} must be a string`);
     } else {
@@ -173,7 +210,9 @@ export function parseImportFile(text: string, targetOf: (id: TargetId) => Target
   if (Object.keys(parsed).length === 0) problems.push('the import file names no provider');
   for (const [id, raw] of Object.entries(parsed)) {
     if (!isTargetId(id)) {
-      problems.push(`unknown provider ${nameOrHidden(id)} (expected one of ${TARGET_IDS.join(', ')})`);
+      problems.push(
+        `unknown provider ${nameOrHidden(id, TARGET_IDS)} (expected one of ${TARGET_IDS.join(', ')})`,
+      );
       continue;
     }
     if (!isRecord(raw)) {

@@ -34,6 +34,8 @@ export interface AwsStandins {
   events(): PublishedEvent[];
   /** Makes the next calls of `target` (e.g. `secretsmanager.CreateSecret`) fail with `errorType`. */
   failNext(target: string, errorType: string, times?: number): void;
+  /** Holds the next calls of `target` for `ms` before carrying them out, as a stalled AWS endpoint does. */
+  stallNext(target: string, ms: number, times?: number): void;
   /** Counts of calls by target since start. */
   calls(): Record<string, number>;
   stop(): Promise<void>;
@@ -67,6 +69,7 @@ export async function startAwsStandins(
     renameSync(`${secretsFile}.tmp`, secretsFile);
   };
   const failures = new Map<string, { type: string; times: number }>();
+  const stalls = new Map<string, { ms: number; times: number }>();
   const counts: Record<string, number> = {};
   const published: PublishedEvent[] = [];
 
@@ -238,6 +241,14 @@ export async function startAwsStandins(
     req.on('end', () => {
       const target = String(req.headers['x-amz-target'] ?? '');
       counts[target] = (counts[target] ?? 0) + 1;
+      const stall = stalls.get(target);
+      if (stall && stall.times > 0) {
+        stall.times -= 1;
+        // Carried out late even when the caller gave up meanwhile: AWS may commit what it answers late.
+        setTimeout(() => answer(target), stall.ms);
+      } else answer(target);
+    });
+    const answer = (target: string) => {
       const send = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify(body));
@@ -267,7 +278,7 @@ export async function startAwsStandins(
             : new AwsError('InternalServiceError', (error as Error).message, 500);
         send(e.status, { __type: e.type, message: e.message });
       }
-    });
+    };
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const address = server.address();
@@ -278,6 +289,7 @@ export async function startAwsStandins(
     secrets: load,
     events: () => [...published],
     failNext: (target, type, times = 1) => failures.set(target, { type, times }),
+    stallNext: (target, ms, times = 1) => stalls.set(target, { ms, times }),
     calls: () => ({ ...counts }),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -435,7 +435,7 @@ describe('oauth-callback', () => {
 
   it.each([
     [{ status: 400, body: '{"error":"invalid_grant"}' }, 'invalid_grant'],
-    [{ status: 401, body: '{"error":"invalid_client"}' }, 'provider_rejected'],
+    [{ status: 401, body: '{"error":"invalid_client"}' }, 'credentials_rejected'],
     [{ status: 503, body: 'unavailable', contentType: 'text/plain' }, 'provider_unavailable'],
     [{ status: 200, body: '<html>login</html>', contentType: 'text/html' }, 'invalid_token_response'],
     [{ status: 200, body: '{"token_type":"bearer"}' }, 'invalid_token_response'],

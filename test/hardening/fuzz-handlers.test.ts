@@ -154,7 +154,13 @@ describe.each([
 });
 
 describe('generated provider token responses', () => {
-  const CODES = ['invalid_grant', 'provider_rejected', 'provider_unavailable', 'invalid_token_response'];
+  const CODES = [
+    'invalid_grant',
+    'credentials_rejected',
+    'provider_rejected',
+    'provider_unavailable',
+    'invalid_token_response',
+  ];
   const anyBody = fc.oneof(
     fc.jsonValue().map((v) => ({ type: 'application/json', body: JSON.stringify(v) })),
     fc

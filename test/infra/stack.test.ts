@@ -174,7 +174,7 @@ describe('functions', () => {
     'oauth-start': { memory: 256, timeout: 10 },
     'oauth-callback': { memory: 512, timeout: 30, reserved: 20 },
     'oauth-complete': { memory: 256, timeout: 30 },
-    'token-access': { memory: 256, timeout: 30 },
+    'token-access': { memory: 256, timeout: 86 },
     'connection-refresher': { memory: 512, timeout: 300, reserved: 1 },
     'connection-disconnect': { memory: 256, timeout: 15 },
     webhooks: { memory: 256, timeout: 10, reserved: 20 },

@@ -69,6 +69,14 @@ function access(singleFlight = true) {
   return tokens.createTokenAccess(world.config, { singleFlight });
 }
 
+/** Token access whose provider's token endpoint is a scripted loopback server. */
+function viaServer(server: TokenServer, provider: 'box' | 'dropbox' | 'quickbooks', singleFlight = true) {
+  return tokens.createTokenAccess(
+    { ...world.config, endpointOverrides: { [provider]: { tokenEndpoint: `${server.url}/token` } } },
+    { singleFlight },
+  );
+}
+
 describe('token access', () => {
   it('hands out the stored token when it is fresh, with provider and external account, without a refresh', async () => {
     const ref = await connected('quickbooks');
@@ -132,8 +140,8 @@ describe('token access', () => {
     expect(old).toEqual({ status: 400, error: 'invalid_grant' });
   });
 
-  it('keeps the stored refresh token when the refresh answer carries none', async () => {
-    const ref = await connected('box');
+  it('keeps the stored refresh token when a non-rotating provider answers none', async () => {
+    const ref = await connected('dropbox');
     const stale = await expireSoon(ref);
     const scripted = await startTokenServer();
     try {
@@ -141,11 +149,7 @@ describe('token access', () => {
         status: 200,
         body: JSON.stringify({ access_token: 'at-without-rt', token_type: 'bearer', expires_in: 3600 }),
       });
-      const viaScript = tokens.createTokenAccess({
-        ...world.config,
-        endpointOverrides: { box: { tokenEndpoint: `${scripted.url}/token` } },
-      });
-      const token = await viaScript.getAccessToken(ref);
+      const token = await viaServer(scripted, 'dropbox').getAccessToken(ref);
       expect(token.accessToken).toBe('at-without-rt');
       expect(new URLSearchParams(scripted.requests[0].body).get('refresh_token')).toBe(stale.refreshToken);
     } finally {
@@ -156,6 +160,30 @@ describe('token access', () => {
     await expireSoon(ref);
     const next = await access().getAccessToken(ref);
     expect(next.accessToken).not.toBe('at-without-rt');
+  });
+
+  it("refuses a rotating provider's refresh answer without refresh_token: nothing saved, counted as failing", async () => {
+    const ref = await connected('box');
+    const stale = await expireSoon(ref);
+    const versions = vault(world, ref).versions;
+    const scripted = await startTokenServer();
+    try {
+      scripted.script('/token', {
+        status: 200,
+        body: JSON.stringify({ access_token: 'at-without-rt', token_type: 'bearer', expires_in: 3600 }),
+      });
+      await expect(viaServer(scripted, 'box').getAccessToken(ref)).rejects.toMatchObject({
+        code: 'invalid_token_response',
+      });
+    } finally {
+      await scripted.stop();
+    }
+    expect(vault(world, ref)).toMatchObject({ document: stale, versions });
+    expect(await connection(ref)).toMatchObject({
+      status: 'active',
+      lastErrorCode: 'invalid_token_response',
+      refreshFailureCount: 1,
+    });
   });
 
   it('20 concurrent requests in one container -> exactly one refresh at the provider', async () => {
@@ -359,5 +387,172 @@ describe('token access', () => {
     expect(logs).toContain('tokens refreshed');
     expect(logs).not.toContain(document.accessToken);
     expect(logs).not.toContain(document.refreshToken as string);
+  });
+});
+
+describe('faults at the provider and in AWS', () => {
+  let scripted: TokenServer;
+  beforeEach(async () => {
+    scripted = await startTokenServer();
+  });
+  afterEach(async () => {
+    await scripted.stop();
+  });
+  const hits = () => scripted.requests.filter((r) => r.path === '/token');
+
+  it.each(['invalid_client', 'unauthorized_client'])(
+    "%s is the service's fault: nothing counted on the connection, an error log line, credentials_rejected",
+    async (oauthError) => {
+      const ref = await connected('box');
+      const stale = await expireSoon(ref);
+      scripted.script('/token', { status: 401, body: JSON.stringify({ error: oauthError }) });
+      const logsBefore = world.output.text().length;
+
+      await expect(viaServer(scripted, 'box').getAccessToken(ref)).rejects.toMatchObject({
+        code: 'credentials_rejected',
+      });
+
+      expect(hits()).toHaveLength(1);
+      const record = await connection(ref);
+      expect(record).toMatchObject({ status: 'active', lastErrorCode: null });
+      expect(record?.failureDays ?? []).toEqual([]);
+      expect(record?.refreshFailureCount).toBeUndefined();
+      expect(record?.refreshBackoffUntil).toBeUndefined();
+      expect(vault(world, ref).document).toEqual(stale);
+      const lines = world.output
+        .text()
+        .slice(logsBefore)
+        .split('\n')
+        .filter((l) => l.includes('client credentials'));
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0])).toMatchObject({
+        level: 'ERROR',
+        provider: 'box',
+        error: 'credentials_rejected',
+        oauthError,
+      });
+      // The next caller asks the provider again: no cooldown for a fault of ours.
+      scripted.script('/token', {
+        status: 200,
+        body: JSON.stringify({ access_token: 'at-2', refresh_token: 'rt-2', expires_in: 3600 }),
+      });
+      expect((await viaServer(scripted, 'box').getAccessToken(ref)).accessToken).toBe('at-2');
+    },
+  );
+
+  it('a 429 with Retry-After: 120 gets one attempt, and callers back off for the 120 s', async () => {
+    const ref = await connected('box');
+    await expireSoon(ref);
+    scripted.setDefault('/token', () => ({
+      status: 429,
+      body: '{"error":"rate_limited"}',
+      headers: { 'retry-after': '120' },
+    }));
+    const startedAt = Date.now();
+
+    await expect(viaServer(scripted, 'box').getAccessToken(ref)).rejects.toMatchObject({
+      code: 'retryable',
+    });
+
+    expect(hits()).toHaveLength(1);
+    expect(Date.now() - startedAt).toBeLessThan(3_000);
+    const record = await connection(ref);
+    expect(Date.parse(record?.refreshBackoffUntil as string)).toBeGreaterThanOrEqual(startedAt + 120_000);
+    expect(Date.parse(record?.refreshDueAt as string)).toBeGreaterThanOrEqual(startedAt + 120_000);
+  });
+
+  it('a 429 with a short Retry-After is waited out before the next attempt', async () => {
+    const ref = await connected('box');
+    await expireSoon(ref);
+    scripted.script(
+      '/token',
+      { status: 429, body: '{"error":"rate_limited"}', headers: { 'retry-after': '2' } },
+      {
+        status: 200,
+        body: JSON.stringify({ access_token: 'at-late', refresh_token: 'rt-late', expires_in: 3600 }),
+      },
+    );
+
+    const token = await viaServer(scripted, 'box').getAccessToken(ref);
+
+    expect(token.accessToken).toBe('at-late');
+    const [first, second] = hits();
+    expect(second.receivedAt - first.receivedAt).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('a hanging provider gets the documented three attempts, all inside the lease', async () => {
+    const { REFRESH_ATTEMPTS, ATTEMPT_TIMEOUT_MS, LEASE_TTL_MS } = await import('../../lambda/tokens/policy');
+    const ref = await connected('box');
+    await expireSoon(ref);
+    scripted.setDefault('/token', () => ({ status: 200, body: '{}', delayMs: ATTEMPT_TIMEOUT_MS + 2_000 }));
+    const startedAt = Date.now();
+
+    await expect(viaServer(scripted, 'box').getAccessToken(ref)).rejects.toMatchObject({
+      code: 'retryable',
+    });
+
+    expect(REFRESH_ATTEMPTS).toBe(3);
+    expect(hits()).toHaveLength(REFRESH_ATTEMPTS);
+    expect(Date.now() - startedAt).toBeLessThan(LEASE_TTL_MS);
+  }, 60_000);
+
+  it('a vault write stalled past the lease: no second holder spends the rotated token, nothing marked needs_reauth', async () => {
+    const { LEASE_TTL_MS } = await import('../../lambda/tokens/policy');
+    const ref = await connected('box');
+    await expireSoon(ref);
+    const before = await refreshRequests(world, 'box');
+    world.aws.stallNext('secretsmanager.PutSecretValue', LEASE_TTL_MS + 2_000);
+
+    const first = access(false).getAccessToken(ref);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = access(false).getAccessToken(ref);
+    const [a, b] = await Promise.all([first, second]);
+
+    expect(await refreshRequests(world, 'box')).toBe(before + 1);
+    expect(b.accessToken).toBe(a.accessToken);
+    expect(vault(world, ref).document?.accessToken).toBe(a.accessToken);
+    expect(await connection(ref)).toMatchObject({ status: 'active', lastErrorCode: null });
+    expect(eventsFor(world, 'Connection Needs Reauth', ref.sourceId)).toHaveLength(0);
+  }, 60_000);
+
+  it('a holder that finds its lease taken before saving says so, and saves the only valid tokens', async () => {
+    const ref = await connected('box');
+    await expireSoon(ref);
+    const key = leases.leaseKey(ref.accountId, ref.sourceId);
+    scripted.script('/token', {
+      status: 200,
+      body: JSON.stringify({ access_token: 'at-late', refresh_token: 'rt-late', expires_in: 3600 }),
+      delayMs: 800,
+    });
+    const logsBefore = world.output.text().length;
+
+    const refreshing = viaServer(scripted, 'box', false).getAccessToken(ref);
+    // While the provider answers, another container takes the lease over (as if ours had expired).
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await putItem('oauth-states', {
+      state: key,
+      kind: 'lease',
+      owner: 'intruder',
+      expiresAt: Date.now() + 60_000,
+      ttl: Math.ceil(Date.now() / 1000) + 120,
+    });
+    const token = await refreshing;
+
+    expect(token.accessToken).toBe('at-late');
+    expect(vault(world, ref).document).toMatchObject({ accessToken: 'at-late', refreshToken: 'rt-late' });
+    const lost = world.output
+      .text()
+      .slice(logsBefore)
+      .split('\n')
+      .filter((l) => l.includes('lease'));
+    expect(lost.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        sourceId: ref.sourceId,
+        message: expect.stringContaining('lost'),
+      }),
+    ]);
+    // The intruder's lease is left alone.
+    expect(await leases.readLease(world.config.tables.states, key)).toMatchObject({ owner: 'intruder' });
   });
 });

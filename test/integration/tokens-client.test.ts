@@ -189,15 +189,25 @@ describe('the token-access client', () => {
     await refused(client().getAccessToken(other.ref), 'disconnected');
   });
 
-  it('provider_rejected and invalid_token_response: retry later; credentials_not_configured: operator', async () => {
+  it('provider_rejected and invalid_token_response: retry later; credentials_not_configured and credentials_rejected: operator', async () => {
     const { ref } = await connected('gohighlevel');
     await expireSoon(ref);
+    scripted.script('/token', {
+      status: 400,
+      body: '{"error":"invalid_scope"}',
+      contentType: 'application/json',
+    });
+    await refused(client().getAccessToken(ref), 'provider_rejected');
+
+    // Our client secret refused (rotated or mistyped): the operator's to fix, nothing counted on the source.
+    const ours = await connected('gohighlevel');
+    await expireSoon(ours.ref);
     scripted.script('/token', {
       status: 401,
       body: '{"error":"invalid_client"}',
       contentType: 'application/json',
     });
-    await refused(client().getAccessToken(ref), 'provider_rejected');
+    await refused(client().getAccessToken(ours.ref), 'credentials_rejected');
 
     const next = await connected('gohighlevel');
     await expireSoon(next.ref);

@@ -48,7 +48,9 @@ afterAll(async () => {
   closeDb();
 });
 
-async function connected(provider: 'box' | 'quickbooks' | 'dropbox' | 'gohighlevel'): Promise<Ref> {
+async function connected(
+  provider: 'box' | 'quickbooks' | 'dropbox' | 'gohighlevel' | 'google',
+): Promise<Ref> {
   const caller = newCaller();
   const login = `u${randomUUID().slice(0, 8)}`;
   const { sourceId } = await connect(world, provider, caller, { login });
@@ -60,6 +62,14 @@ async function expireSoon(ref: Ref): Promise<TokenDocument> {
   const stale = { ...document, expiresAt: new Date(Date.now() + 60_000).toISOString() };
   await putTokens(secretName(ref), stale);
   return stale;
+}
+
+/** Moves the stored document's obtainedAt back: its refresh token has idled that many days. */
+async function idleFor(ref: Ref, days: number): Promise<TokenDocument> {
+  const document = vault(world, ref).document as TokenDocument;
+  const idle = { ...document, obtainedAt: new Date(Date.now() - days * 86_400_000).toISOString() };
+  await putTokens(secretName(ref), idle);
+  return idle;
 }
 
 const revocations = async (provider: 'box' | 'gohighlevel') =>
@@ -296,12 +306,13 @@ describe('scheduled refresher', () => {
   const plenty = () => 300_000;
 
   it('refreshes what is due, skips what is not, marks dead grants, backs off failures, and leaves nothing due behind', async () => {
+    // Box refresh tokens die after 60 idle days: the keep-alive is due at day 30.
     const due = await copyIn(await connected('box'), { refreshDueAt: past() });
-    const dueBefore = await expireSoon(due);
+    const dueBefore = await idleFor(due, 31);
     const notDue = await copyIn(await connected('quickbooks'), { refreshDueAt: past() });
     const dead = await copyIn(await connected('box'), { refreshDueAt: past() });
     await world.auth.revokeAll('box', dead.login);
-    await expireSoon(dead);
+    await idleFor(dead, 31);
     const stuck = await copyIn(await connected('box'), { status: 'needs_reauth', refreshDueAt: past() });
 
     const summary = await runRefresher(config, plenty);
@@ -313,7 +324,7 @@ describe('scheduled refresher', () => {
     });
     const refreshed = await read(due);
     expect(refreshed.lastRefreshAt).not.toBeNull();
-    expect(Date.parse(refreshed.refreshDueAt as string)).toBeGreaterThan(Date.now() + 30 * 60_000);
+    expect(Date.parse(refreshed.refreshDueAt as string)).toBeGreaterThan(Date.now() + 29 * 86_400_000);
     expect(vault(world, due).document?.accessToken).not.toBe(dueBefore.accessToken);
     const aligned = await read(notDue);
     expect(aligned.lastRefreshAt).toBeNull();
@@ -325,12 +336,36 @@ describe('scheduled refresher', () => {
     expect(await runRefresher(config, plenty)).toMatchObject({ examined: 0 });
   });
 
+  it('leaves expiring access tokens to token access: only refresh tokens are kept alive', async () => {
+    // An unused connection whose access token is inside its margin, its refresh token far from idling out.
+    const expiring = await copyIn(await connected('box'), { refreshDueAt: past() });
+    const stale = await expireSoon(expiring);
+    // A provider whose refresh tokens do not idle out has no keep-alive at all (Dropbox, like HubSpot); one
+    // indexed by the former rule (due at each access token expiry) leaves the index when looked at.
+    const never = await copyIn(await connected('dropbox'), {
+      refreshPartition: 'refresh',
+      refreshDueAt: past(),
+    });
+    await expireSoon(never);
+    const before = (await world.auth.stats()).tokenRequests;
+
+    const summary = await runRefresher(config, plenty);
+
+    expect(summary).toMatchObject({ examined: 2, outcomes: { refreshed: 0, not_due: 2 } });
+    expect((await world.auth.stats()).tokenRequests).toEqual(before);
+    expect(vault(world, expiring).document).toEqual(stale);
+    const keepAlive = Date.parse((await read(expiring)).refreshDueAt as string);
+    expect(keepAlive).toBe(Date.parse(stale.obtainedAt) + 30 * 86_400_000);
+    expect((await read(never)).refreshPartition).toBeUndefined();
+    expect(await runRefresher(config, plenty)).toMatchObject({ examined: 0 });
+  });
+
   it('a failing provider pushes the connection back instead of taking the next runs (no starvation)', async () => {
-    const ref = await copyIn(await connected('dropbox'), { refreshDueAt: past() });
-    await expireSoon(ref);
+    const ref = await copyIn(await connected('box'), { refreshDueAt: past() });
+    await idleFor(ref, 31);
     const failing: TokenConfig = {
       ...config,
-      endpointOverrides: { dropbox: { tokenEndpoint: `${down.url}/token` } },
+      endpointOverrides: { box: { tokenEndpoint: `${down.url}/token` } },
     };
     const hits = () => down.requests.filter((r) => r.path === '/token').length;
     const before = hits();
@@ -354,11 +389,11 @@ describe('scheduled refresher', () => {
 
   it('pages through more connections than one query returns, and stops before the timeout', async () => {
     const { PAGE_SIZE, STOP_BEFORE_MS } = await import('../../lambda/tokens/refresher');
-    // Dropbox keeps its refresh token, so copies of one grant can each be refreshed.
-    const origin = await connected('dropbox');
+    // Google keeps its refresh token, so copies of one grant can each be refreshed; idle past day 90.
+    const origin = await connected('google');
     const stale = {
       ...(vault(world, origin).document as TokenDocument),
-      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      obtainedAt: new Date(Date.now() - 91 * 86_400_000).toISOString(),
     };
     const count = PAGE_SIZE + 5;
     const copies: Ref[] = [];
@@ -372,7 +407,7 @@ describe('scheduled refresher', () => {
     expect(none).toMatchObject({ examined: 0, stoppedEarly: true });
 
     let checks = 0;
-    const short = await runRefresher(config, () => (++checks <= 2 ? 60_000 : 0));
+    const short = await runRefresher(config, () => (++checks <= 2 ? STOP_BEFORE_MS + 1_000 : 0));
     expect(short).toMatchObject({ examined: 1, stoppedEarly: true });
 
     const full = await refresherHandler({}, { getRemainingTimeInMillis: plenty });

@@ -52,7 +52,7 @@ export async function startWorld(
   process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = aws.endpoint;
   const auth = await startAuthServer({
     apiUrl: TEST_API_URL,
-    providers: ['box', 'quickbooks', 'dropbox', 'gohighlevel'],
+    providers: ['box', 'quickbooks', 'dropbox', 'gohighlevel', 'google'],
     rotateRefreshTokens: options.rotateRefreshTokens ?? 'registry',
   });
   await seedClientCredentials(auth.credentials, TEST_SECRET_PREFIX, aws.endpoint);

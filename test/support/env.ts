@@ -20,3 +20,6 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 if (process.env.TEST_DYNAMO_ENDPOINT)
   process.env.AWS_ENDPOINT_URL_DYNAMODB = process.env.TEST_DYNAMO_ENDPOINT;
+// DynamoDB Local and the stand-ins on a loaded 2-core machine can take seconds where AWS takes milliseconds; the
+// production bound (2 s, lambda/shared/aws-limits.ts) is tested on its own in test/unit/aws-clients.test.ts.
+process.env.LISTBACKUP_AWS_REQUEST_TIMEOUT_MS = '10000';

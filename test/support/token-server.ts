@@ -6,6 +6,8 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** Epoch ms the request arrived. */
+  receivedAt: number;
 }
 
 export interface ScriptedAnswer {
@@ -13,6 +15,8 @@ export interface ScriptedAnswer {
   contentType?: string;
   body: string;
   delayMs?: number;
+  /** Extra answer headers (Retry-After). */
+  headers?: Record<string, string>;
 }
 
 export interface TokenServer {
@@ -37,13 +41,17 @@ export async function startTokenServer(): Promise<TokenServer> {
         path: req.url ?? '',
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
+        receivedAt: Date.now(),
       };
       requests.push(recorded);
       const path = (req.url ?? '').split('?')[0];
       const answer = queues.get(path)?.shift() ??
         defaults.get(path)?.(recorded) ?? { status: 404, body: '{"error":"not_scripted"}' };
       setTimeout(() => {
-        res.writeHead(answer.status, { 'content-type': answer.contentType ?? 'application/json' });
+        res.writeHead(answer.status, {
+          'content-type': answer.contentType ?? 'application/json',
+          ...answer.headers,
+        });
         res.end(answer.body);
       }, answer.delayMs ?? 0);
     });

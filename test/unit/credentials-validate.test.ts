@@ -49,6 +49,30 @@ describe('validateValues', () => {
     ).toMatch(/expected: starts with ca_/);
   });
 
+  it.each([
+    ['pk_test_51Habcdefghijklmnopqrstuv', /publishable key/],
+    ['pk_live_51Habcdefghijklmnopqrstuv', /publishable key/],
+    ['whsec_abcdefghijklmnopqrstuvwxyz012345', /webhook signing secret.*set stripe-webhook/],
+  ])('refuses %s as the Stripe platform key, with the reason and without the value', (value, reason) => {
+    const problems = validateValues(target('stripe'), {
+      clientId: clientIdFor('stripe'),
+      clientSecret: value,
+    });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^stripe clientSecret /);
+    expect(problems[0]).toMatch(reason);
+    expect(problems[0]).not.toContain(value);
+    expect(problems[0]).toMatch(/sk_live_|sk_test_/);
+  });
+
+  it('takes a Stripe secret or restricted key as the platform key', () => {
+    for (const key of ['sk_test_51Habcdefghijklmnop', 'rk_live_51Habcdefghijklmnop']) {
+      expect(
+        validateValues(target('stripe'), { clientId: clientIdFor('stripe'), clientSecret: key }),
+      ).toEqual([]);
+    }
+  });
+
   it('rejects a missing, whitespace-holding, placeholder, too short or too long secret', () => {
     const id = clientIdFor('box');
     const problemsOf = (secret: string | undefined) =>
@@ -149,7 +173,8 @@ describe('parseImportFile', () => {
     const error = thrown(() => parseImportFile(JSON.stringify(file), of));
     expect(error.exitCode).toBe(EXIT.invalidInput);
     expect(error.message).toMatch(/google clientId does not look like a Google client id/);
-    expect(error.message).toMatch(/unknown provider "github"/);
+    expect(error.message).toMatch(/unknown provider \(not shown/);
+    expect(error.message).not.toContain('github');
     expect(error.message).toMatch(/hubspot clientSecret is missing/);
     expect(error.message).toMatch(/box: must be an object/);
     expect(error.message).toMatch(/keap: clientSecret must be a string/);

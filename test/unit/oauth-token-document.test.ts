@@ -4,6 +4,7 @@ import type { TokenSet } from '../../lambda/oauth/token-response';
 
 const OBTAINED = Date.parse('2026-11-25T12:00:00.000Z');
 const REFRESHED = Date.parse('2026-11-25T13:00:00.000Z');
+const ROTATES = { rotatesRefreshToken: true };
 
 function tokens(overrides: Partial<TokenSet> = {}): TokenSet {
   return {
@@ -54,6 +55,7 @@ describe('refreshedDocument', () => {
       previous,
       tokens({ accessToken: 'access-2', refreshToken: 'refresh-2', expiresAt: REFRESHED + 3600_000 }),
       REFRESHED,
+      { rotatesRefreshToken: true },
     );
     expect(next).toEqual({
       ...previous,
@@ -64,14 +66,37 @@ describe('refreshedDocument', () => {
     });
   });
 
-  it('keeps the stored refresh token when the response carries none (Nango #298)', () => {
+  it('keeps the stored refresh token when a non-rotating provider answers none (Nango #298)', () => {
     const next = refreshedDocument(
-      previous,
+      { ...previous, provider: 'dropbox' },
       tokens({ accessToken: 'access-2', refreshToken: undefined }),
       REFRESHED,
+      { rotatesRefreshToken: false },
     );
     expect(next.refreshToken).toBe('refresh-1');
     expect(next.accessToken).toBe('access-2');
+  });
+
+  it('refuses an answer without refresh_token from a rotating provider: the stored one is spent', () => {
+    expect(() =>
+      refreshedDocument(previous, tokens({ accessToken: 'access-2', refreshToken: undefined }), REFRESHED, {
+        rotatesRefreshToken: true,
+      }),
+    ).toThrow(expect.objectContaining({ name: 'ServiceError', code: 'invalid_token_response' }));
+  });
+
+  it('records the refresh token expiry a provider reports, and forgets a stale one on rotation', () => {
+    const reported = refreshedDocument(
+      previous,
+      tokens({ refreshToken: 'refresh-2', refreshTokenExpiresAt: REFRESHED + 90 * 86_400_000 }),
+      REFRESHED,
+      { rotatesRefreshToken: true },
+    );
+    expect(reported.refreshTokenExpiresAt).toBe('2027-02-23T13:00:00.000Z');
+    const silent = refreshedDocument(reported, tokens({ refreshToken: 'refresh-3' }), REFRESHED, {
+      rotatesRefreshToken: true,
+    });
+    expect(silent.refreshTokenExpiresAt).toBeUndefined();
   });
 
   it('carries identity and shop over and keeps old scopes when none are reported', () => {
@@ -82,7 +107,7 @@ describe('refreshedDocument', () => {
       OBTAINED,
       's.myshopify.com',
     );
-    const next = refreshedDocument(shopDoc, tokens({ scopes: [] }), REFRESHED);
+    const next = refreshedDocument(shopDoc, tokens({ scopes: [] }), REFRESHED, ROTATES);
     expect(next.externalAccount).toEqual({ shop: 's.myshopify.com' });
     expect(next.shop).toBe('s.myshopify.com');
     expect(next.scopes).toEqual(['root_readwrite']);
@@ -91,18 +116,19 @@ describe('refreshedDocument', () => {
 
   it('keeps the granted scopes when a refresh answer does not echo any (not the requested defaults)', () => {
     const granted = tokenDocument('box', tokens({ scopes: ['root_readonly'] }), {}, OBTAINED);
-    const unechoed = refreshedDocument(granted, tokens({ scopes: ['root_readwrite'] }), REFRESHED);
+    const unechoed = refreshedDocument(granted, tokens({ scopes: ['root_readwrite'] }), REFRESHED, ROTATES);
     expect(unechoed.scopes).toEqual(['root_readonly']);
     const echoed = refreshedDocument(
       granted,
       tokens({ scopes: ['root_readwrite'], fields: { access_token: 'a', scope: 'root_readwrite' } }),
       REFRESHED,
+      ROTATES,
     );
     expect(echoed.scopes).toEqual(['root_readwrite']);
   });
 
   it('records a null expiry for non-expiring tokens', () => {
-    expect(refreshedDocument(previous, tokens({ expiresAt: null }), REFRESHED).expiresAt).toBeNull();
+    expect(refreshedDocument(previous, tokens({ expiresAt: null }), REFRESHED, ROTATES).expiresAt).toBeNull();
   });
 });
 

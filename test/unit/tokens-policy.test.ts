@@ -6,6 +6,7 @@ import {
   EXHAUSTED_AFTER_DAYS,
   LEASE_TTL_MS,
   LEASE_WAIT_MS,
+  REFRESH_WORST_CASE_MS,
   REFRESH_ATTEMPTS,
   ATTEMPT_TIMEOUT_MS,
   callerCode,
@@ -21,7 +22,10 @@ import {
   retryDelayMs,
   withFailureDay,
 } from '../../lambda/tokens/policy';
+import { STOP_BEFORE_MS } from '../../lambda/tokens/refresher';
 import { singleFlight } from '../../lambda/tokens/single-flight';
+import { AWS_CALL_MAX_MS } from '../../lambda/shared/aws-limits';
+import { HANDLERS } from '../../lib/handler-specs';
 
 const NOW = Date.parse('2026-11-25T12:00:00.000Z');
 const MINUTE = 60_000;
@@ -61,9 +65,13 @@ describe('when a token needs a refresh', () => {
     expect(dueForRefresh(shopify, fresh, NOW + (idleDays / 2) * DAY)).toBe(true);
   });
 
-  it('schedules by the margin when the access token expires first', () => {
-    expect(dueForRefresh(box, doc(60 * MINUTE), NOW)).toBe(false);
-    expect(dueForRefresh(box, doc(60 * MINUTE), NOW + 60 * MINUTE - margin)).toBe(true);
+  it('leaves an expiring access token to token access: the schedule only keeps the refresh token alive', () => {
+    expect(dueForRefresh(box, doc(60 * MINUTE), NOW + 60 * MINUTE - margin)).toBe(false);
+    expect(dueForRefresh(box, doc(60 * MINUTE), NOW + 2 * 60 * MINUTE)).toBe(false);
+    expect(dueForRefresh(box, doc(60 * MINUTE), NOW + 30 * DAY)).toBe(true);
+    expect(dueForRefresh(PROVIDERS.hubspot, doc(30 * MINUTE, { provider: 'hubspot' }), NOW + 365 * DAY)).toBe(
+      false,
+    );
   });
 
   it('knows expired tokens', () => {
@@ -89,13 +97,32 @@ describe('backoff', () => {
     expect(high).toEqual([250, 500, 1000, 2000, 2000]);
   });
 
-  it('bounds the worst-case retry time to about one lease (the lease deadline cuts the rest)', () => {
-    let worst = 0;
-    for (let n = 1; n <= REFRESH_ATTEMPTS; n += 1) worst += ATTEMPT_TIMEOUT_MS;
-    for (let n = 1; n < REFRESH_ATTEMPTS; n += 1) worst += retryDelayMs(n, () => 1);
-    // Attempts are also cut at the lease deadline; the budget says the cut is rarely needed.
-    expect(worst).toBeLessThan(LEASE_TTL_MS + 6_000);
+  it('sizes the lease for every provider attempt with its backoff, plus the renewal that precedes the save', () => {
+    let attempts = 0;
+    for (let n = 1; n <= REFRESH_ATTEMPTS; n += 1) attempts += ATTEMPT_TIMEOUT_MS;
+    for (let n = 1; n < REFRESH_ATTEMPTS; n += 1) attempts += retryDelayMs(n, () => 1);
+    expect(REFRESH_ATTEMPTS).toBe(3);
+    expect(LEASE_TTL_MS).toBeGreaterThanOrEqual(attempts + AWS_CALL_MAX_MS);
     expect(LEASE_WAIT_MS).toBeGreaterThan(LEASE_TTL_MS);
+    // Every AWS call ends well inside the lease.
+    expect(AWS_CALL_MAX_MS * 4).toBeLessThan(LEASE_TTL_MS);
+  });
+
+  it('keeps the refresher from starting a connection it may not finish: a full lease wait, a full lease, the writes', () => {
+    // The slowest connection: the lease is held by a holder that crashed, so the wait runs out; the lease is
+    // then ours, the provider hangs on every attempt, and the reads and writes each take their bound.
+    const reads = 2 * AWS_CALL_MAX_MS; // connection, vault
+    const lastPoll = 300 + 2 * AWS_CALL_MAX_MS; // pause, lease put, vault re-read
+    const writes = 3 * AWS_CALL_MAX_MS; // vault write, connection update, lease release
+    const refresherOwn = AWS_CALL_MAX_MS; // the index realignment after it
+    const worst = reads + LEASE_WAIT_MS + lastPoll + LEASE_TTL_MS + writes + refresherOwn;
+    expect(STOP_BEFORE_MS).toBeGreaterThanOrEqual(worst);
+    expect(REFRESH_WORST_CASE_MS).toBeGreaterThanOrEqual(worst - refresherOwn);
+  });
+
+  it('gives token access a Lambda timeout longer than its slowest refresh', () => {
+    expect(HANDLERS['token-access'].timeoutSeconds * 1000).toBeGreaterThan(REFRESH_WORST_CASE_MS);
+    expect(HANDLERS['connection-refresher'].timeoutSeconds * 1000).toBeGreaterThan(STOP_BEFORE_MS);
   });
 
   it('polls a held lease every 100-300 ms', () => {
@@ -142,6 +169,7 @@ describe('outcomes', () => {
   it('maps invalid_grant to a reconnect, configuration problems to our side, the rest to transient', () => {
     expect(failureKind('invalid_grant')).toBe('reauth');
     expect(failureKind('credentials_not_configured')).toBe('configuration');
+    expect(failureKind('credentials_rejected')).toBe('configuration');
     expect(failureKind('provider_unavailable')).toBe('transient');
     expect(failureKind('provider_rejected')).toBe('transient');
     expect(failureKind('invalid_token_response')).toBe('transient');

@@ -148,6 +148,9 @@ describe.each(Object.keys(EXPECTED) as ProviderId[])('token response of %s', (id
   const body = fixture(expected.fixture);
 
   it('is normalised into the token set', () => {
+    // The refresh token's own lifetime, where the provider reports one (Shopify, QuickBooks with x_).
+    const refreshLifetime = (body.refresh_token_expires_in ?? body.x_refresh_token_expires_in) as
+      number | undefined;
     const tokens = processTokenResponse(provider, ok(body), NOW);
     expect(tokens).toEqual({
       accessToken: body.access_token,
@@ -155,6 +158,7 @@ describe.each(Object.keys(EXPECTED) as ProviderId[])('token response of %s', (id
       tokenType: expected.tokenType,
       scopes: expected.scopes,
       expiresAt: expected.expiresIn === null ? null : NOW + expected.expiresIn * SECOND,
+      ...(refreshLifetime === undefined ? {} : { refreshTokenExpiresAt: NOW + refreshLifetime * SECOND }),
       fields: body,
     });
   });
@@ -185,18 +189,41 @@ describe.each(Object.keys(EXPECTED) as ProviderId[])('token response of %s', (id
     );
   });
 
-  it('maps 401 invalid_client to provider_rejected', () => {
-    const response = {
-      status: 401,
-      contentType: 'application/json',
-      body: '{"error":"invalid_client","error_description":"Client authentication failed"}',
-    };
+  it.each(['invalid_client', 'unauthorized_client'])(
+    'maps %s to credentials_rejected: our client credentials, not the connection',
+    (error) => {
+      const response = {
+        status: 401,
+        contentType: 'application/json',
+        body: JSON.stringify({ error, error_description: 'Client authentication failed' }),
+      };
+      expect(() => processTokenResponse(provider, response, NOW)).toThrow(
+        expect.objectContaining({ code: 'credentials_rejected', status: 503 }),
+      );
+    },
+  );
+
+  it.each([
+    ['120', 120_000],
+    ['0', 0],
+    [new Date(NOW + 90_000).toUTCString(), 90_000],
+  ])('carries Retry-After %s of a 429 as retryAfterMs', (retryAfter, ms) => {
+    const response = { status: 429, contentType: 'text/plain', body: 'Slow down', retryAfter };
     expect(() => processTokenResponse(provider, response, NOW)).toThrow(
-      expect.objectContaining({
-        code: 'provider_rejected',
-        message: 'provider refused the token request (401 invalid_client)',
-      }),
+      expect.objectContaining({ code: 'provider_unavailable', retryAfterMs: ms }),
     );
+  });
+
+  it('ignores an unreadable Retry-After', () => {
+    const response = { status: 503, contentType: 'text/plain', body: 'x', retryAfter: 'soon' };
+    let thrown: ServiceError | undefined;
+    try {
+      processTokenResponse(provider, response, NOW);
+    } catch (error) {
+      thrown = error as ServiceError;
+    }
+    expect(thrown).toMatchObject({ code: 'provider_unavailable' });
+    expect(thrown?.retryAfterMs).toBeUndefined();
   });
 
   it.each([429, 503])('maps %i to provider_unavailable', (status) => {
@@ -306,7 +333,7 @@ describe('token response edge cases', () => {
   });
 
   it('maps a 200 carrying another error object to provider_rejected', () => {
-    expect(() => processTokenResponse(PROVIDERS.keap, ok({ error: 'invalid_client' }), NOW)).toThrow(
+    expect(() => processTokenResponse(PROVIDERS.keap, ok({ error: 'server_error' }), NOW)).toThrow(
       expect.objectContaining({ code: 'provider_rejected' }),
     );
   });
