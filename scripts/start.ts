@@ -80,6 +80,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  // A failure nothing caught still stops what was started (children also stop on their own if this process is killed).
+  const crash = (error: unknown) => {
+    process.stderr.write(`npm start: unexpected failure: ${(error as Error)?.stack ?? error}\n`);
+    void stop(1);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
 
   try {
     const buildDir = resolve(process.env.LOCAL_BUILD_DIR ?? join(ROOT, '.local', 'build'));

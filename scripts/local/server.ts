@@ -66,14 +66,60 @@ function routesOf(handlers: LocalServerOptions['handlers']): Route[] {
   return routes;
 }
 
+/** A request API Gateway refuses before any route or handler sees it, with the answer it gives. */
+class GatewayRefusal extends Error {
+  constructor(
+    readonly status: 400 | 413,
+    readonly answer: string,
+  ) {
+    super(answer);
+  }
+}
+
+/** API Gateway's HTTP API payload quota: a larger request body is answered 413 without invoking anything. */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+const badRequest = () => new GatewayRefusal(400, 'Bad Request');
+
+/**
+ * The request's URL as API Gateway reads it: an origin-form target whose path has no brackets and only
+ * percent-escapes that decode, and a well-formed Host.
+ * Anything else is a 400 (API Gateway answers `{"message":"Bad Request"}` without invoking a route).
+ */
+function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? '';
+  const host = req.headers.host ?? 'localhost';
+  // `[` and `]` belong to the authority (RFC 3986 §3.2.2), never to a path: `GET //[` is refused, not routed.
+  if (!target.startsWith('/') || /[[\]]/.test(target.split('?')[0]) || !HOST.test(host)) throw badRequest();
+  let url: URL;
+  try {
+    // The target is appended to a fixed origin: `//x` is a path here, not a host (new URL('//x', base) would move hosts).
+    url = new URL(`http://${host}${target}`);
+    decodeURIComponent(url.pathname);
+  } catch {
+    throw badRequest();
+  }
+  return url;
+}
+
+/** Beyond this much, a refused body is not read to its end: the connection is closed after the 413. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > 10 * 1024 * 1024) throw new Error('payload too large');
-    chunks.push(chunk as Buffer);
+  if (declared <= DRAIN_LIMIT_BYTES) {
+    // A body over the quota is still read (and dropped) so the client, still sending, gets to read the 413.
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > DRAIN_LIMIT_BYTES) break;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
+    }
   }
+  if (declared > MAX_BODY_BYTES || size > MAX_BODY_BYTES)
+    throw new GatewayRefusal(413, 'Request Entity Too Large');
   return Buffer.concat(chunks);
 }
 
@@ -178,11 +224,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = Date.now();
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-    res.on('finish', () =>
-      log(`${req.method} ${url.pathname} -> ${res.statusCode} (${Date.now() - started} ms)`),
-    );
+    let path = '(unreadable target)';
+    res.on('finish', () => log(`${req.method} ${path} -> ${res.statusCode} (${Date.now() - started} ms)`));
     try {
+      const url = requestUrl(req);
+      path = url.pathname;
       for (const route of routes) {
         const match = route.pattern.exec(url.pathname);
         if (!match) continue;
@@ -230,9 +276,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       }
       return json(res, 404, { message: 'Not Found' });
     } catch (error) {
-      process.stderr.write(
-        `local front: ${req.method} ${url.pathname} failed: ${(error as Error).message}\n`,
-      );
+      if (error instanceof GatewayRefusal && !res.headersSent) {
+        // The rest of a refused body is not read: close the connection after the answer.
+        res.setHeader('connection', 'close');
+        return json(res, error.status, { message: error.answer });
+      }
+      process.stderr.write(`local front: ${req.method} ${path} failed: ${(error as Error).message}\n`);
       if (!res.headersSent) json(res, 500, { message: 'Internal Server Error' });
       else res.end();
     }
@@ -241,7 +290,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const servers: Server[] = [];
   const listen = (host: string, port: number) =>
     new Promise<Server>((resolve, reject) => {
-      const server = createServer((req, res) => void handle(req, res));
+      const server = createServer((req, res) => {
+        // handle() answers every failure itself; this only keeps a bug in it from ending the process.
+        handle(req, res).catch((error: unknown) => {
+          process.stderr.write(`local front: ${(error as Error)?.message ?? error}\n`);
+          res.destroy();
+        });
+      });
       server.once('error', reject);
       server.listen(port, host, () => resolve(server));
     });
