@@ -217,7 +217,8 @@ export const HANDLER_NAMES = Object.keys(HANDLERS) as HandlerName[];
 
 /**
  * Concurrency the stage's functions reserve together: what the account's unreserved pool must be able to give up.
- * @example reservedTotal({ publicRoute: 20, refresher: 1 }) // 41 (callback and webhooks 20 each, refresher 1)
+ * Counts the preflight function too, which a `cors.preflight: 'core-api'` stage does not deploy (an upper bound there).
+ * @example reservedTotal({ publicRoute: 20, refresher: 1 }) // 61 (callback, webhooks, preflight 20 each; refresher 1)
  */
 export function reservedTotal(reservations: Readonly<Partial<Record<ReservationName, number>>>): number {
   return HANDLER_NAMES.reduce((sum, name) => {
