@@ -206,8 +206,8 @@ export const HANDLERS = {
     memorySize: 128,
     timeoutSeconds: 3,
     answersPreflights: true,
-    // Unauthorized like the callback: bounded by the stage's publicRoute reservation when one is set.
-    reservedConcurrency: 'publicRoute',
+    // No reservation: it does no I/O and answers in about a millisecond, so a flood of preflights costs
+    // invocations only and cannot tie up DynamoDB or Secrets Manager the way the callback could.
     access: {},
   },
 } as const satisfies Record<string, HandlerSpec>;
@@ -217,8 +217,7 @@ export const HANDLER_NAMES = Object.keys(HANDLERS) as HandlerName[];
 
 /**
  * Concurrency the stage's functions reserve together: what the account's unreserved pool must be able to give up.
- * Counts the preflight function too, which a `cors.preflight: 'core-api'` stage does not deploy (an upper bound there).
- * @example reservedTotal({ publicRoute: 20, refresher: 1 }) // 61 (callback, webhooks, preflight 20 each; refresher 1)
+ * @example reservedTotal({ publicRoute: 20, refresher: 1 }) // 41 (callback and webhooks 20 each, refresher 1)
  */
 export function reservedTotal(reservations: Readonly<Partial<Record<ReservationName, number>>>): number {
   return HANDLER_NAMES.reduce((sum, name) => {

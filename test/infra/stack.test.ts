@@ -188,7 +188,7 @@ describe('functions', () => {
     'connection-refresher': { memory: 512, timeout: 300, reserved: 1 },
     'connection-disconnect': { memory: 256, timeout: 15 },
     webhooks: { memory: 256, timeout: 10, reserved: 20 },
-    'cors-preflight': { memory: 128, timeout: 3, reserved: 20 },
+    'cors-preflight': { memory: 128, timeout: 3 },
   };
 
   it('has exactly the eight handlers', () => {
