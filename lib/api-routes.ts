@@ -10,15 +10,18 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Construct } from 'constructs';
-import { HANDLER_NAMES, HANDLERS } from './handler-specs';
+import { BROWSER_ROUTES, HANDLER_NAMES, HANDLERS } from './handler-specs';
 import type { HandlerName, HandlerSpec } from './handler-specs';
 import type { ServiceFunctions } from './service-functions';
+import type { PreflightMode } from './cors';
 
 export interface ApiRoutesProps {
   readonly httpApiId: string;
   /** Id of the core service's Lambda authorizer on that API. */
   readonly authorizerId: string;
   readonly functions: ServiceFunctions;
+  /** `own-routes`: an unauthorized OPTIONS route per browser route, answered by the preflight function. */
+  readonly preflight: PreflightMode;
 }
 
 export interface RouteOutput {
@@ -30,6 +33,8 @@ export interface RouteOutput {
 export class ApiRoutes extends Construct {
   /** Every route added, in spec order. */
   readonly routes: RouteOutput[] = [];
+  /** The OPTIONS routes added for preflights (none when the core API's CORS answers them). */
+  readonly preflightRoutes: RouteOutput[] = [];
 
   constructor(scope: Construct, id: string, props: ApiRoutesProps) {
     super(scope, id);
@@ -61,6 +66,28 @@ export class ApiRoutes extends Construct {
         });
       }
       this.routes.push({ handler: name, method, path });
+    }
+    if (props.preflight !== 'own-routes') return;
+    const preflight = HANDLER_NAMES.find((name) => (HANDLERS[name] as HandlerSpec).answersPreflights);
+    if (!preflight) throw new Error('no handler answers preflights');
+    const integration = new HttpLambdaIntegration('PreflightIntegration', props.functions.get(preflight));
+    for (const route of BROWSER_ROUTES) {
+      const id = `Preflight${this.preflightRoutes.length}`;
+      const options = new HttpRoute(this, id, {
+        httpApi,
+        routeKey: HttpRouteKey.with(route.path, HttpMethod.OPTIONS),
+        integration,
+        // Browsers send preflights without credentials (Fetch standard, CORS-preflight request): an authorizer
+        // would refuse every one of them.
+        authorizer: new HttpNoneAuthorizer(),
+      });
+      Validations.of(options).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'A CORS preflight carries no credentials by definition; it answers only which origin, method and headers ' +
+          'are allowed, reads nothing and writes nothing.',
+      });
+      this.preflightRoutes.push({ handler: preflight, method: 'OPTIONS', path: route.path });
     }
   }
 }

@@ -3,6 +3,8 @@ import * as v from 'valibot';
 import { PROVIDER_IDS } from '../lambda/providers/types';
 import type { EndpointOverrides } from '../lambda/providers/types';
 import { HIGHLEVEL_WEBHOOK_PUBLIC_KEY, ed25519PublicKey } from '../lambda/webhooks/gohighlevel';
+import { isOriginPattern, isOriginRule } from '../lambda/shared/cors';
+import { PREFLIGHT_MODES } from './cors';
 import { STAGES } from './stages';
 
 const httpsUrl = v.pipe(
@@ -146,6 +148,34 @@ const StageSettingsSchema = v.strictObject({
       v.check((pem) => ed25519PublicKey(pem) !== null, 'must be an Ed25519 public key (PEM)'),
     ),
     HIGHLEVEL_WEBHOOK_PUBLIC_KEY,
+  ),
+  /** Who answers CORS preflights and which origins besides the app URL's may call start, complete, disconnect. */
+  cors: v.optional(
+    v.pipe(
+      v.strictObject({
+        preflight: v.optional(
+          v.picklist(PREFLIGHT_MODES, `must be ${PREFLIGHT_MODES.map((m) => `'${m}'`).join(' or ')}`),
+          'own-routes',
+        ),
+        additionalOrigins: v.optional(
+          v.array(
+            v.pipe(
+              v.string(),
+              v.check(
+                isOriginRule,
+                'must be origins such as https://app.example.com or https://*.preview.example.com (lowercase, no path)',
+              ),
+            ),
+          ),
+          [],
+        ),
+      }),
+      v.check(
+        (c) => c.preflight !== 'core-api' || !c.additionalOrigins.some(isOriginPattern),
+        "must not use a * pattern with preflight 'core-api': API Gateway's CORS allowOrigins takes exact origins only",
+      ),
+    ),
+    { preflight: 'own-routes', additionalOrigins: [] },
   ),
   /**
    * Reserved concurrency per reservation of lib/handler-specs.ts. Unset (the default) reserves nothing, which fits a

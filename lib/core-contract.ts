@@ -1,7 +1,8 @@
 // What this stack assumes of the core service's deployment: read by the preflight and rendered into the README.
 import { TABLES, physicalTableName } from '../lambda/store/tables';
 import type { KeySchema } from '../lambda/store/tables';
-import { HANDLERS, HANDLER_NAMES } from './handler-specs';
+import type { PreflightMode } from './cors';
+import { BROWSER_ROUTES, HANDLERS, HANDLER_NAMES } from './handler-specs';
 import type { HandlerSpec } from './handler-specs';
 import { IMPORTED_TABLES } from './imported-tables';
 
@@ -24,9 +25,13 @@ export interface OwnRoute {
   readonly authorization: 'core-authorizer' | 'public';
 }
 
-/** Every route the stack adds, from lib/handler-specs.ts. */
-export function ownRoutes(): OwnRoute[] {
-  return HANDLER_NAMES.flatMap((name) => {
+/**
+ * Every route the stack adds, from lib/handler-specs.ts: the handlers' routes and, when the stage answers
+ * preflights itself (the default), an unauthorized `OPTIONS` route on each browser route's path (lib/api-routes.ts).
+ */
+export function ownRoutes(preflight: PreflightMode = 'own-routes'): OwnRoute[] {
+  const preflightHandler = HANDLER_NAMES.find((name) => (HANDLERS[name] as HandlerSpec).answersPreflights);
+  const routes: OwnRoute[] = HANDLER_NAMES.flatMap((name) => {
     const spec: HandlerSpec = HANDLERS[name];
     return spec.route
       ? [
@@ -38,6 +43,15 @@ export function ownRoutes(): OwnRoute[] {
         ]
       : [];
   });
+  if (preflight !== 'own-routes' || !preflightHandler) return routes;
+  return [
+    ...routes,
+    ...BROWSER_ROUTES.map((r) => ({
+      routeKey: `OPTIONS ${r.path}`,
+      handler: preflightHandler,
+      authorization: 'public' as const,
+    })),
+  ];
 }
 
 /** A table the core service owns and this stack imports by name, with the keys lambda/store/tables.ts names. */

@@ -2,6 +2,7 @@
 import { ENV } from '../lambda/shared/env-names';
 import type { EnvKey } from '../lambda/shared/env-names';
 import type { StageSettings } from './config';
+import { allowedOrigins } from './cors';
 
 /** How long a container caches client credentials, in seconds (Powertools `maxAge`: the default is 5 s). */
 export const CLIENT_CREDENTIALS_MAX_AGE_SECONDS = 300;
@@ -22,6 +23,7 @@ export function handlerEnvironment(settings: StageSettings): Record<string, stri
     stripeMode: settings.stripeMode,
     forcedRefreshMinutes: String(settings.forcedRefreshMinutes),
     longThrottleMinutes: String(settings.longThrottleMinutes),
+    allowedOrigins: JSON.stringify(allowedOrigins(settings)),
   };
   return Object.fromEntries(Object.entries(values).map(([key, value]) => [ENV[key as EnvKey], value]));
 }

@@ -11,6 +11,12 @@ export interface RouteSpec {
   readonly path: string;
   /** `core-authorizer`: the core service's Lambda authorizer; `public`: the caller proves itself in the request. */
   readonly authorization: 'core-authorizer' | 'public';
+  /**
+   * Called by the app's JavaScript from the app's origin (a cross-origin request with a preflight): its JSON
+   * answers carry CORS headers, and its path gets an OPTIONS route when the stage answers preflights itself.
+   * The callback (a top-level navigation) and the webhooks (server calls) are not.
+   */
+  readonly browser?: true;
 }
 
 export interface AccessSpec {
@@ -36,6 +42,11 @@ export interface HandlerSpec {
   readonly memorySize: number;
   readonly timeoutSeconds: number;
   readonly route?: RouteSpec;
+  /**
+   * Deployed only when the stage answers preflights itself (`cors.preflight: 'own-routes'`); it then gets an
+   * unauthorized `OPTIONS` route on the path of every `browser` route.
+   */
+  readonly answersPreflights?: true;
   /**
    * Which of the stage's `reservedConcurrency` settings applies (none when the stage leaves it unset): `publicRoute`
    * bounds what an abuser of a public route can cost, `refresher` keeps runs from overlapping.
@@ -64,7 +75,12 @@ export const HANDLERS = {
     description: 'Starts an OAuth connection: stores a one-time state and answers the authorization URL',
     memorySize: 256,
     timeoutSeconds: 10,
-    route: { method: 'POST', path: '/integrations/oauth/{provider}/start', authorization: 'core-authorizer' },
+    route: {
+      method: 'POST',
+      path: '/integrations/oauth/{provider}/start',
+      authorization: 'core-authorizer',
+      browser: true,
+    },
     access: {
       states: ['dynamodb:PutItem'],
       tables: { 'user-accounts': ['dynamodb:GetItem'], sources: ['dynamodb:GetItem'] },
@@ -93,6 +109,7 @@ export const HANDLERS = {
       method: 'POST',
       path: '/integrations/oauth/{provider}/complete',
       authorization: 'core-authorizer',
+      browser: true,
     },
     access: {
       // DeleteItem: the completion is consumed; PutItem + DeleteItem: a reconnect holds the refresh lease.
@@ -156,6 +173,7 @@ export const HANDLERS = {
       method: 'DELETE',
       path: '/integrations/connections/{sourceId}',
       authorization: 'core-authorizer',
+      browser: true,
     },
     access: {
       tables: {
@@ -199,6 +217,15 @@ export const HANDLERS = {
       publishEvents: true,
     },
   },
+  'cors-preflight': {
+    description: "Answers the browser's CORS preflight for the routes the app calls from its own origin",
+    memorySize: 128,
+    timeoutSeconds: 3,
+    answersPreflights: true,
+    // No reservation: it does no I/O and answers in about a millisecond, so a flood of preflights costs
+    // invocations only and cannot tie up DynamoDB or Secrets Manager the way the callback could.
+    access: {},
+  },
 } as const satisfies Record<string, HandlerSpec>;
 
 export type HandlerName = keyof typeof HANDLERS;
@@ -214,3 +241,9 @@ export function reservedTotal(reservations: Readonly<Partial<Record<ReservationN
     return sum + (spec.reservedConcurrency ? (reservations[spec.reservedConcurrency] ?? 0) : 0);
   }, 0);
 }
+
+/** The routes the app calls from the browser (their methods are what a preflight may ask for). */
+export const BROWSER_ROUTES: readonly RouteSpec[] = HANDLER_NAMES.flatMap((name) => {
+  const route = (HANDLERS[name] as HandlerSpec).route;
+  return route?.browser ? [route] : [];
+});

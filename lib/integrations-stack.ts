@@ -6,6 +6,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { AlarmTopic } from './alarm-topic';
 import { ApiRoutes } from './api-routes';
+import { allowedOrigins, coreApiCors } from './cors';
 import { ClientSecrets } from './client-secrets';
 import type { StageSettings } from './config';
 import { handlerEnvironment } from './handler-environment';
@@ -53,6 +54,7 @@ export class IntegrationsStack extends Stack {
       environment: handlerEnvironment(settings),
       logRetentionDays: settings.logRetentionDays,
       reservedConcurrency: settings.reservedConcurrency,
+      preflight: settings.cors.preflight,
       states,
       tables,
       vault,
@@ -63,6 +65,7 @@ export class IntegrationsStack extends Stack {
       httpApiId: settings.httpApiId,
       authorizerId: settings.authorizerId,
       functions,
+      preflight: settings.cors.preflight,
     });
     const schedule = new RefreshSchedule(this, 'RefreshSchedule', {
       refresher: functions.get('connection-refresher'),
@@ -97,6 +100,12 @@ export class IntegrationsStack extends Stack {
       new CfnOutput(this, `${route.handler}Url`, {
         description: `${route.method} route of ${route.handler}`,
         value: `${settings.apiUrl}${route.path}`,
+      });
+    }
+    if (settings.cors.preflight === 'core-api') {
+      new CfnOutput(this, 'CoreApiCorsRequired', {
+        description: "What the core API's CORS configuration must allow for this service's browser routes",
+        value: JSON.stringify(coreApiCors(allowedOrigins(settings))),
       });
     }
     new CfnOutput(this, 'OAuthStatesTableName', { value: states.table.tableName });

@@ -4,6 +4,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ClientSecrets } from './client-secrets';
+import type { PreflightMode } from './cors';
 import { HandlerFunction } from './handler-function';
 import { HANDLERS, HANDLER_NAMES } from './handler-specs';
 import type { HandlerName, HandlerSpec, ReservationName } from './handler-specs';
@@ -16,6 +17,8 @@ export interface ServiceFunctionsProps {
   readonly logRetentionDays: logs.RetentionDays;
   /** The stage's reservations; a function whose reservation is unset reserves nothing. */
   readonly reservedConcurrency: Readonly<Partial<Record<ReservationName, number>>>;
+  /** Who answers preflights: the preflight function exists only for `own-routes`. */
+  readonly preflight: PreflightMode;
   readonly states: OAuthStatesTable;
   readonly tables: ImportedTables;
   readonly vault: TokenVault;
@@ -38,6 +41,7 @@ export class ServiceFunctions extends Construct {
     super(scope, id);
     for (const name of HANDLER_NAMES) {
       const spec: HandlerSpec = HANDLERS[name];
+      if (spec.answersPreflights && props.preflight !== 'own-routes') continue;
       const fn = new HandlerFunction(this, constructId(name), {
         handler: name,
         description: spec.description,
@@ -65,6 +69,11 @@ export class ServiceFunctions extends Construct {
       if (access.publishEvents) props.bus.grantPutEventsTo(fn);
       this.functions.set(name, fn);
     }
+  }
+
+  /** The function of a handler, if the stage deploys it. */
+  find(name: HandlerName): HandlerFunction | undefined {
+    return this.functions.get(name);
   }
 
   /** The function of a handler. */

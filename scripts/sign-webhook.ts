@@ -3,7 +3,7 @@
 //   npm run webhook:sample -- shopify shop/redact --shop x.myshopify.com
 //   npm run webhook:sample -- stripe account.application.deauthorized --account acct_123
 //   npm run webhook:sample -- gohighlevel UNINSTALL --location loc123   (or --company comp123)
-// Options: --url <local API, default $LOCAL_API_URL or http://localhost:3000>, --data-dir <the local run's
+// Options: --url <local API, default $LOCAL_API_URL or http://localhost:3001>, --data-dir <the local run's
 // data, default $LOCAL_DATA_DIR or .local>, --secrets-file <stand-in file, default <data-dir>/aws/secrets.json>,
 // --prefix <secret prefix, default app/oauth>, --base64 (send the body base64-encoded), --id <delivery id>,
 // --print (show the request instead of posting it).
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   const { body, sign: signer } = sample(o);
   const raw = Buffer.from(JSON.stringify(body));
   const headers = { 'content-type': 'application/json', ...signer(raw) };
-  const url = `${flag(o, 'url', process.env.LOCAL_API_URL ?? 'http://localhost:3000')}/integrations/webhooks/${o.provider}`;
+  const url = `${flag(o, 'url', process.env.LOCAL_API_URL ?? 'http://localhost:3001')}/integrations/webhooks/${o.provider}`;
   if (o.flags.print) {
     console.log(JSON.stringify({ url, headers, body }, null, 2));
     return;

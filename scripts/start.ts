@@ -1,7 +1,11 @@
 // `npm start`: the whole service on this machine — bundles, DynamoDB Local, AWS stand-ins, the local
 // authorization server, and the HTTP front with the connect page. Ctrl-C stops everything it started.
 //
-// Environment: PORT (default 3000); LOCAL_DATA_DIR (default .local); LOCAL_BUILD_DIR (default .local/build). A dependency is started only when
+// Two origins, as in production: the connect page (playing appUrl) on PORT (default 3000) and the API (playing
+// apiUrl) on API_PORT (default PORT + 1), so every call of the page goes through a real CORS preflight.
+// LOCAL_PREFLIGHT (own-routes | core-api, default own-routes) plays the stage setting cors.preflight.
+//
+// Environment: LOCAL_DATA_DIR (default .local); LOCAL_BUILD_DIR (default .local/build). A dependency is started only when
 // its endpoint is not given: AWS_ENDPOINT_URL_DYNAMODB (else DynamoDB Local), AWS_ENDPOINT_URL_SECRETS_MANAGER
 // (else the file-backed stand-ins), PROVIDER_ENDPOINT_OVERRIDES (else the local authorization server).
 // `.credentials.local.json` (git-ignored) points providers at their real endpoints: see docs/local-run.md.
@@ -53,9 +57,14 @@ function readLocalCredentials(): Partial<Record<ProviderId, ClientCredentials>> 
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const port = Number(process.env.PORT ?? 3000);
+  const appPort = Number(process.env.PORT ?? 3000);
+  const apiPort = Number(process.env.API_PORT ?? appPort + 1);
   const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? join(ROOT, '.local'));
-  const url = `http://localhost:${port}`;
+  const appUrl = `http://localhost:${appPort}`;
+  const apiUrl = `http://localhost:${apiPort}`;
+  const preflight = process.env.LOCAL_PREFLIGHT ?? 'own-routes';
+  if (preflight !== 'own-routes' && preflight !== 'core-api')
+    throw new Error(`LOCAL_PREFLIGHT must be own-routes or core-api, not ${preflight}`);
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
   let dynamoLocal: DynamoLocal | undefined;
@@ -80,6 +89,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  // A failure nothing caught still stops what was started (children also stop on their own if this process is killed).
+  const crash = (error: unknown) => {
+    process.stderr.write(`npm start: unexpected failure: ${(error as Error)?.stack ?? error}\n`);
+    void stop(1);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
 
   try {
     const buildDir = resolve(process.env.LOCAL_BUILD_DIR ?? join(ROOT, '.local', 'build'));
@@ -90,8 +106,9 @@ async function main(): Promise<void> {
     env.STAGE ??= 'local';
     env.TABLE_PREFIX ??= 'local';
     env.EVENT_BUS_NAME ??= 'listbackup-local';
-    env.API_URL ??= url;
-    env.APP_URL ??= url;
+    env.API_URL ??= apiUrl;
+    env.APP_URL ??= appUrl;
+    env.CORS_ALLOWED_ORIGINS ??= JSON.stringify([new URL(env.APP_URL).origin]);
     env.CLIENT_SECRET_PREFIX ??= 'app/oauth';
     env.CLIENT_CREDENTIALS_MAX_AGE_SECONDS ??= '5';
     // The local Stripe samples (npm run webhook:sample) are test-mode events, as on the dev stage.
@@ -164,7 +181,10 @@ async function main(): Promise<void> {
       ).handler;
 
     front = await startLocalServer({
-      port,
+      port: apiPort,
+      appPort,
+      preflight,
+      allowedOrigins: JSON.parse(env.CORS_ALLOWED_ORIGINS) as string[],
       handlers,
       pageDir: join(__dirname, 'local', 'connect-page'),
       log: (line) => say(`http: ${line}`),
@@ -194,8 +214,8 @@ async function main(): Promise<void> {
     const rel = (p: string) => relative(process.cwd(), p) || '.';
     say('');
     say(`ListBackup integrations running locally (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    say(`  connect page:   ${front.url}/`);
-    say(`  API base URL:   ${front.url}/integrations`);
+    say(`  connect page:   ${front.appUrl}/ (the app's origin)`);
+    say(`  API base URL:   ${front.apiUrl}/integrations (another origin; preflights: ${preflight})`);
     say(
       `  authorization:  ${auth ? `${auth.issuer} (oidc-provider; sign in with any user name)` : 'given by PROVIDER_ENDPOINT_OVERRIDES'}`,
     );
@@ -210,13 +230,14 @@ async function main(): Promise<void> {
     for (const user of DEV_USERS)
       say(`  dev token (${user.name}, ${user.accountId}): ${devToken(user.userId, user.accountId)}`);
     say(
-      `  try: curl -s -X POST -H "authorization: Bearer ${devToken(DEV_USERS[0].userId, DEV_USERS[0].accountId)}" ${front.url}/integrations/oauth/google/start`,
+      `  try: curl -s -X POST -H "authorization: Bearer ${devToken(DEV_USERS[0].userId, DEV_USERS[0].accountId)}" ${front.apiUrl}/integrations/oauth/google/start`,
     );
     say(
       '  metrics:        printed per request as `metric <name> <value> <dimensions>` (JSON EMF lines when deployed)',
     );
     say('Press Ctrl-C to stop.');
-    if (env.LOCAL_READY_JSON) say(JSON.stringify({ ready: true, url: front.url }));
+    if (env.LOCAL_READY_JSON)
+      say(JSON.stringify({ ready: true, url: front.appUrl, appUrl: front.appUrl, apiUrl: front.apiUrl }));
   } catch (error) {
     process.stderr.write(`npm start failed: ${(error as Error).stack ?? error}\n`);
     await stop(1);

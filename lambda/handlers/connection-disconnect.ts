@@ -1,6 +1,7 @@
 // DELETE /integrations/connections/{sourceId}: member of the source's account -> revoke -> delete secret -> disconnected.
 import { isMember } from '../store/memberships';
 import { physicalTableName } from '../store/tables';
+import { originMatcher, withCors } from '../shared/cors';
 import { readEnv } from '../shared/env';
 import { ServiceError } from '../shared/errors';
 import { callerOf, errorResponse, json, queryOf, type HttpEvent, type HttpResult } from '../shared/http';
@@ -10,6 +11,8 @@ import { tokenConfig } from '../tokens/config';
 import { disconnectSource } from '../tokens/disconnect';
 
 const env = readEnv();
+/** Origins whose pages may read our answers (the app's; a browser withholds the answer from any other page). */
+const fromApp = originMatcher(env.allowedOrigins);
 const config = tokenConfig(env);
 const userAccountsTable = physicalTableName(env.tablePrefix, 'user-accounts');
 
@@ -34,11 +37,11 @@ async function disconnect(event: HttpEvent): Promise<HttpResult> {
 export async function handler(event: HttpEvent, context?: Context): Promise<HttpResult> {
   beginInvocation(context);
   try {
-    return await disconnect(event);
+    return withCors(fromApp, event, await disconnect(event));
   } catch (error) {
     if (error instanceof ServiceError)
       logger.warn('disconnect refused', { error: error.code, sourceId: event?.pathParameters?.sourceId });
     else logger.error('disconnect failed', { cause: (error as Error)?.name });
-    return errorResponse(error);
+    return withCors(fromApp, event, errorResponse(error));
   }
 }

@@ -18,6 +18,7 @@ import {
 } from '../store/records';
 import { physicalTableName } from '../store/tables';
 import { createTokens, replaceTokens, scheduleDeletion, tokenSecretName } from '../store/vault';
+import { originMatcher, withCors } from '../shared/cors';
 import { readEnv } from '../shared/env';
 import { ServiceError } from '../shared/errors';
 import {
@@ -44,6 +45,8 @@ import { acquireLease, leaseKey, releaseLease } from '../store/leases';
 import { revokeUnlessShared } from '../tokens/revocation';
 
 const env = readEnv();
+/** Origins whose pages may read our answers (the app's; a browser withholds the answer from any other page). */
+const fromApp = originMatcher(env.allowedOrigins);
 const statesTable = physicalTableName(env.tablePrefix, 'oauth-states');
 const userAccountsTable = physicalTableName(env.tablePrefix, 'user-accounts');
 const tables = recordTables(env.tablePrefix);
@@ -434,7 +437,7 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
 export async function handler(event: HttpEvent, context?: Context): Promise<HttpResult> {
   beginInvocation(context);
   try {
-    return await confirm(event);
+    return withCors(fromApp, event, await confirm(event));
   } catch (error) {
     const providerId = event?.pathParameters?.provider;
     if (isProviderId(providerId))
@@ -442,6 +445,6 @@ export async function handler(event: HttpEvent, context?: Context): Promise<Http
     if (error instanceof ServiceError)
       logger.warn('oauth complete refused', { error: error.code, provider: event?.pathParameters?.provider });
     else logger.error('oauth complete failed', { cause: (error as Error)?.name });
-    return errorResponse(error);
+    return withCors(fromApp, event, errorResponse(error));
   }
 }

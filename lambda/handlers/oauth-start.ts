@@ -11,6 +11,7 @@ import { isMember } from '../store/memberships';
 import { getSource } from '../store/sources';
 import { putState } from '../store/states';
 import { physicalTableName } from '../store/tables';
+import { originMatcher, withCors } from '../shared/cors';
 import { readEnv } from '../shared/env';
 import { ServiceError } from '../shared/errors';
 import { callerOf, errorResponse, json, jsonBody, type HttpEvent, type HttpResult } from '../shared/http';
@@ -20,6 +21,8 @@ import { callbackUrl } from '../shared/urls';
 import type { Context } from 'aws-lambda';
 
 const env = readEnv();
+/** Origins whose pages may read our answers (the app's; a browser withholds the answer from any other page). */
+const fromApp = originMatcher(env.allowedOrigins);
 const tables = {
   states: physicalTableName(env.tablePrefix, 'oauth-states'),
   userAccounts: physicalTableName(env.tablePrefix, 'user-accounts'),
@@ -139,13 +142,13 @@ async function start(event: HttpEvent): Promise<HttpResult> {
 export async function handler(event: HttpEvent, context?: Context): Promise<HttpResult> {
   beginInvocation(context);
   try {
-    return await start(event);
+    return withCors(fromApp, event, await start(event));
   } catch (error) {
     if (error instanceof ServiceError) {
       logger.warn('oauth start refused', { error: error.code, provider: event?.pathParameters?.provider });
     } else {
       logger.error('oauth start failed', { error: (error as Error)?.name, cause: (error as Error)?.message });
     }
-    return errorResponse(error);
+    return withCors(fromApp, event, errorResponse(error));
   }
 }

@@ -13,6 +13,7 @@ export const ENV = {
   stripeMode: 'STRIPE_MODE',
   forcedRefreshMinutes: 'FORCED_REFRESH_MINUTES',
   longThrottleMinutes: 'LONG_THROTTLE_MINUTES',
+  allowedOrigins: 'CORS_ALLOWED_ORIGINS',
 } as const;
 
 export type EnvKey = keyof typeof ENV;

@@ -36,6 +36,8 @@ export interface HandlerEnv {
   forcedRefreshMinutes: number;
   /** A connection throttled longer than this many minutes is counted (default 15). */
   longThrottleMinutes: number;
+  /** Origin rules whose pages may call start, complete and disconnect (lambda/shared/cors.ts); default the app's. */
+  allowedOrigins: string[];
 }
 
 function stripeMode(name: string): 'live' | 'test' {
@@ -54,6 +56,15 @@ function minutes(name: string, fallback: number): number {
   return value;
 }
 
+/** The allowed-origin rules (a JSON array); without the variable, the origin of the app URL alone. */
+export function readAllowedOrigins(): string[] {
+  const rules = json<unknown>(ENV.allowedOrigins, undefined);
+  if (rules === undefined) return [new URL(required(ENV.appUrl)).origin];
+  if (!Array.isArray(rules) || !rules.every((r) => typeof r === 'string'))
+    throw new Error(`environment variable ${ENV.allowedOrigins} must be a JSON array of origins`);
+  return rules;
+}
+
 /** Reads the environment; call once at module scope. */
 export function readEnv(): HandlerEnv {
   return {
@@ -69,5 +80,6 @@ export function readEnv(): HandlerEnv {
     stripeMode: stripeMode(ENV.stripeMode),
     forcedRefreshMinutes: minutes(ENV.forcedRefreshMinutes, 5),
     longThrottleMinutes: minutes(ENV.longThrottleMinutes, 15),
+    allowedOrigins: readAllowedOrigins(),
   };
 }

