@@ -44,7 +44,9 @@ export class ServiceAlarms extends Construct {
     };
 
     for (const name of HANDLER_NAMES) {
-      const fn = props.functions.get(name);
+      // The preflight function exists only where this stack answers preflights (cors.preflight own-routes).
+      const fn = props.functions.find(name);
+      if (!fn) continue;
       add(`${name}-errors`, {
         alarmDescription:
           `${name} failed ${s.functionErrors}+ times in 5 minutes (unhandled errors, timeouts or crashes). ` +

@@ -21,7 +21,7 @@ it('has a runbook row for every alarm of the stack', () => {
   for (const key of keys) {
     const row = key
       .replace(
-        /^(oauth-start|oauth-callback|oauth-complete|token-access|connection-refresher|connection-disconnect|webhooks)-(?=(errors|throttles)$)/,
+        /^(oauth-start|oauth-callback|oauth-complete|token-access|connection-refresher|connection-disconnect|webhooks|cors-preflight)-(?=(errors|throttles)$)/,
         '<function>-',
       )
       .replace(/^callback-faults-[a-z]+$/, 'callback-faults-<provider>');
