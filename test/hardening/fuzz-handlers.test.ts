@@ -234,5 +234,7 @@ describe('generated provider token responses', () => {
       capture.restore();
       send.mockRestore();
     }
-  });
+    // 300 generated callbacks, each a real code exchange and DynamoDB round trips: ~27 s alone on this machine,
+    // so the default 30 s leaves no room on a busy one.
+  }, 120_000);
 });
