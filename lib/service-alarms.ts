@@ -15,7 +15,10 @@ export interface ServiceAlarmsProps {
   readonly stage: string;
   readonly settings: MonitoringSettings;
   readonly metrics: ServiceMetrics;
-  readonly functions: { get(name: HandlerName): HandlerFunction };
+  readonly functions: {
+    get(name: HandlerName): HandlerFunction;
+    find(name: HandlerName): HandlerFunction | undefined;
+  };
   readonly topic: sns.ITopic;
   readonly refreshIntervalMinutes: number;
   /** Where the refresher's failed invocations land. */

@@ -16,7 +16,7 @@ import type { ServiceMetrics } from './service-metrics';
 export interface ServiceDashboardProps {
   readonly stage: string;
   readonly metrics: ServiceMetrics;
-  readonly functions: { get(name: HandlerName): HandlerFunction };
+  readonly functions: { find(name: HandlerName): HandlerFunction | undefined };
   readonly alarms: readonly cloudwatch.IAlarm[];
 }
 
@@ -38,6 +38,11 @@ export class ServiceDashboard extends Construct {
   constructor(scope: Construct, id: string, props: ServiceDashboardProps) {
     super(scope, id);
     const m = props.metrics;
+    // The functions this stage has (the preflight function only where the stack answers preflights).
+    const present = HANDLER_NAMES.flatMap((name) => {
+      const fn = props.functions.find(name);
+      return fn ? [[name, fn] as const] : [];
+    });
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `listbackup-integrations-${props.stage}`,
       defaultInterval: Duration.hours(24),
@@ -188,15 +193,11 @@ export class ServiceDashboard extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Errors and throttles per function',
         width: 12,
-        left: HANDLER_NAMES.map((name) =>
-          props.functions
-            .get(name)
-            .metricErrors({ period: PERIOD, statistic: 'Sum', label: `${name} errors` }),
+        left: present.map(([name, fn]) =>
+          fn.metricErrors({ period: PERIOD, statistic: 'Sum', label: `${name} errors` }),
         ),
-        right: HANDLER_NAMES.map((name) =>
-          props.functions
-            .get(name)
-            .metricThrottles({ period: PERIOD, statistic: 'Sum', label: `${name} throttles` }),
+        right: present.map(([name, fn]) =>
+          fn.metricThrottles({ period: PERIOD, statistic: 'Sum', label: `${name} throttles` }),
         ),
       }),
     );
