@@ -2,12 +2,25 @@
 // process goes away, however it goes, nothing it started (DynamoDB Local's JVM, the authorization server) stays.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { devToken } from '../../scripts/local/authorizer';
-import { freePort } from '../../scripts/local/dynamo-local';
+
+/** A free TCP port in 20000-31999 (not `avoid`), checked by listening on it. */
+async function freePortBelowEphemeral(avoid?: number): Promise<number> {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (port === avoid) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
 
 const ROOT = join(__dirname, '..', '..');
 let child: ChildProcess;
@@ -49,11 +62,16 @@ const portOf = (url: string) => Number(new URL(url).port);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lb-start-'));
-  const port = await freePort();
+  // The page and the API ports come from below the OS's ephemeral range (Linux 32768-60999, macOS 49152-65535):
+  // npm start picks its own servers' ports there (port 0), so a port picked here and released cannot be handed
+  // to one of them before the API listens on it (API_PORT defaults to PORT + 1, which it could be).
+  const port = await freePortBelowEphemeral();
+  const apiPort = await freePortBelowEphemeral(port);
   // Nothing given: npm start brings up its own DynamoDB Local, AWS stand-ins and authorization server.
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
+    API_PORT: String(apiPort),
     LOCAL_DATA_DIR: dir,
     LOCAL_READY_JSON: '1',
   };
