@@ -76,6 +76,11 @@ export function countCallback(provider: ProviderId, outcome: 'pending' | ErrorCo
   emit('callbackFault', (CALLBACK_FAULTS as readonly string[]).includes(outcome) ? 1 : 0, { provider });
 }
 
+/** A grant- or account-wide revocation left out because another connection shares the external account. */
+export function countRevocationSkipped(provider: ProviderId): void {
+  emit('revocationSkipped', 1, { provider });
+}
+
 /** A confirm's outcome (oauth-complete). */
 export function countCompletion(provider: ProviderId, outcome: CompletionOutcome): void {
   emit('completion', 1, { provider, outcome });

@@ -122,6 +122,11 @@ export const METRICS = {
     dimensionSets: [['provider']],
     ratio: true,
   },
+  revocationSkipped: {
+    name: 'RevocationSkipped',
+    unit: 'Count',
+    dimensionSets: [['provider']],
+  },
   completion: {
     name: 'Completion',
     unit: 'Count',

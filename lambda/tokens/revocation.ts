@@ -1,4 +1,5 @@
 // Revokes a grant at the provider unless the revocation would reach a connection it was not meant for.
+import { countRevocationSkipped } from '../metrics/emit';
 import { revokeGrant, type RevocationOutcome } from '../oauth/revoke';
 import type { ClientCredentials } from '../oauth/http-request';
 import { externalKey, type TokenDocument } from '../oauth/token-document';
@@ -23,7 +24,7 @@ export interface GuardedRevocation {
  * `revocation.revokes`: the whole grant of a user and our client, or the whole external account) is
  * skipped while any connection that is not disconnected, in any ListBackup account, shares the external
  * account: Stripe's deauthorize or Google's revoke would otherwise end those connections too. The skip is
- * logged (`revocationSkipped`, counted by a metric filter on that field) and answered as `skipped`.
+ * logged (`revocationSkipped`), counted (metric RevocationSkipped) and answered as `skipped`.
  * Never throws.
  */
 export async function revokeUnlessShared(r: GuardedRevocation): Promise<RevocationOutcome> {
@@ -54,6 +55,7 @@ export async function revokeUnlessShared(r: GuardedRevocation): Promise<Revocati
         sharedBy,
         revocationSkipped: 1,
       });
+      countRevocationSkipped(r.provider.id);
       return 'skipped';
     }
   }

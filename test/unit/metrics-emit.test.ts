@@ -86,6 +86,14 @@ describe('connect flow metrics', () => {
     expect(only(pointsOf(text, 'CallbackFault')).value).toBe(1);
   });
 
+  it('counts a revocation skipped to spare another connection, per provider', async () => {
+    const p = only(
+      pointsOf(await captured(() => emit.countRevocationSkipped('stripe')), 'RevocationSkipped'),
+    );
+    expect(p).toMatchObject({ namespace: METRICS_NAMESPACE, unit: 'Count', value: 1 });
+    expect(p.dimensionSets).toEqual([{ ...base, provider: 'stripe' }]);
+  });
+
   it.each(COMPLETION_OUTCOMES)('counts a completion %s', async (outcome) => {
     const p = only(pointsOf(await captured(() => emit.countCompletion('keap', outcome)), 'Completion'));
     expect(p.dimensionSets).toEqual([{ ...base, provider: 'keap', outcome }]);
