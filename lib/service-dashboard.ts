@@ -127,6 +127,14 @@ export class ServiceDashboard extends Construct {
         left: HEALTH_TRANSITIONS.map((outcome) =>
           m.series('healthTransition', { dimensions: { outcome }, label: outcome }),
         ),
+        // Revocations left out to spare another connection of the same external account.
+        right: PROVIDER_IDS.map((provider) =>
+          m.series('revocationSkipped', {
+            dimensions: { provider },
+            statistic: 'Sum',
+            label: `revocation skipped: ${provider}`,
+          }),
+        ),
       }),
       new cloudwatch.GraphWidget({
         title: 'Refresher: due, refreshed, failing, expiring within 7 days',
