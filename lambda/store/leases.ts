@@ -19,16 +19,14 @@ export function leaseKey(accountId: string, sourceId: string): string {
   return `lease#${accountId}#${sourceId}`;
 }
 
-/**
- * Takes the lease when nobody holds it or the holder's lease expired. Exactly one concurrent caller wins.
- * @example if (await acquireLease(table, leaseKey(a, s), owner, Date.now(), 12_000)) { ... }
- */
-export async function acquireLease(
+/** Writes the lease item of `owner`, valid `ttlMs` from `now`, if `condition` holds; false when it does not. */
+async function putLease(
   tableName: string,
   key: string,
   owner: string,
   now: number,
   ttlMs: number,
+  condition: { expression: string; names: Record<string, string>; values: Record<string, unknown> },
 ): Promise<boolean> {
   const expiresAt = now + ttlMs;
   const item: LeaseItem = {
@@ -43,9 +41,9 @@ export async function acquireLease(
       new PutItemCommand({
         TableName: tableName,
         Item: toItem(item),
-        ConditionExpression: 'attribute_not_exists(#s) OR #e < :now',
-        ExpressionAttributeNames: { '#s': 'state', '#e': 'expiresAt' },
-        ExpressionAttributeValues: toItem({ ':now': now }),
+        ConditionExpression: condition.expression,
+        ExpressionAttributeNames: condition.names,
+        ExpressionAttributeValues: toItem(condition.values),
       }),
     );
     return true;
@@ -56,39 +54,39 @@ export async function acquireLease(
 }
 
 /**
- * Extends the lease by `ttlMs` from `now` if `owner` still holds it (a conditional put, like the take).
- * @returns false when someone else holds it now: ours expired and was taken over.
+ * Takes the lease when nobody holds it or the holder's lease expired. Exactly one concurrent caller wins.
+ * @example if (await acquireLease(table, leaseKey(a, s), owner, Date.now(), 12_000)) { ... }
  */
-export async function renewLease(
+export function acquireLease(
   tableName: string,
   key: string,
   owner: string,
   now: number,
   ttlMs: number,
 ): Promise<boolean> {
-  const expiresAt = now + ttlMs;
-  const item: LeaseItem = {
-    state: key,
-    kind: 'lease',
-    owner,
-    expiresAt,
-    ttl: Math.ceil(expiresAt / 1000) + 60,
-  };
-  try {
-    await dynamo.send(
-      new PutItemCommand({
-        TableName: tableName,
-        Item: toItem(item),
-        ConditionExpression: '#o = :me',
-        ExpressionAttributeNames: { '#o': 'owner' },
-        ExpressionAttributeValues: toItem({ ':me': owner }),
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalFailure(error)) return false;
-    throw error;
-  }
+  return putLease(tableName, key, owner, now, ttlMs, {
+    expression: 'attribute_not_exists(#s) OR #e < :now',
+    names: { '#s': 'state', '#e': 'expiresAt' },
+    values: { ':now': now },
+  });
+}
+
+/**
+ * Extends the lease by `ttlMs` from `now` if `owner` still holds it (a conditional put, like the take).
+ * @returns false when someone else holds it now: ours expired and was taken over.
+ */
+export function renewLease(
+  tableName: string,
+  key: string,
+  owner: string,
+  now: number,
+  ttlMs: number,
+): Promise<boolean> {
+  return putLease(tableName, key, owner, now, ttlMs, {
+    expression: '#o = :me',
+    names: { '#o': 'owner' },
+    values: { ':me': owner },
+  });
 }
 
 /** Releases the lease if `owner` still holds it; a lease taken over after expiry is left to its new holder. */
