@@ -5,6 +5,7 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { TOKEN_ACCESS_FAULTS } from '../lambda/metrics/names';
 import { PROVIDER_IDS } from '../lambda/providers/types';
 import type { MonitoringSettings } from './config';
 import type { HandlerFunction } from './handler-function';
@@ -179,8 +180,8 @@ export class ServiceAlarms extends Construct {
     add('token-access-faults', {
       alarmDescription:
         `${s.tokenAccessFaultsPer5Minutes}+ token requests of the jobs service failed in 5 minutes for a reason on our side ` +
-        '(internal_error, credentials_not_configured, provider_rejected, invalid_token_response): backups cannot get tokens. ' +
-        'Read the token-access log lines with level ERROR/WARN; upload missing client credentials with npm run credentials.',
+        `(${TOKEN_ACCESS_FAULTS.join(', ')}): backups cannot get tokens. ` +
+        'Read the token-access log lines with level ERROR/WARN; upload missing or rotated client credentials with npm run credentials.',
       metric: m.series('tokenAccessFault', { statistic: 'Sum' }),
       threshold: s.tokenAccessFaultsPer5Minutes,
       evaluationPeriods: 1,

@@ -35,6 +35,7 @@ export const CALLBACK_FAULTS = [
 export const TOKEN_ACCESS_FAULTS = [
   'internal_error',
   'credentials_not_configured',
+  'credentials_rejected',
   'provider_rejected',
   'invalid_token_response',
 ] as const satisfies readonly ErrorCode[];
@@ -92,6 +93,7 @@ export const TOKEN_ACCESS_OUTCOMES = [
   'needs_reauth',
   'retryable',
   'credentials_not_configured',
+  'credentials_rejected',
   'provider_rejected',
   'invalid_token_response',
   'internal_error',

@@ -1,6 +1,7 @@
 // Each metric function writes the EMF line of its spec (read back from the real Powertools output), per outcome.
 import { ServiceError, type ErrorCode } from '../../lambda/shared/errors';
 import { TransportError } from '../../lambda/oauth/transport';
+import { TOKEN_ACCESS_ERRORS } from '../../clients/token-access/contract';
 import {
   CALLBACK_FAULTS,
   COMPLETION_OUTCOMES,
@@ -8,6 +9,7 @@ import {
   METRICS,
   METRICS_NAMESPACE,
   TOKEN_ACCESS_FAULTS,
+  TOKEN_ACCESS_OUTCOMES,
   WEBHOOK_OUTCOMES,
 } from '../../lambda/metrics/names';
 import { captureOutput } from '../support/capture';
@@ -171,6 +173,23 @@ describe('token access, health and webhook metrics', () => {
     const fault = only(pointsOf(text, 'TokenAccessFault'));
     expect(fault.dimensionSets).toEqual([base]);
     expect(fault.value).toBe((TOKEN_ACCESS_FAULTS as readonly string[]).includes(outcome) ? 1 : 0);
+  });
+
+  it('counts a provider refusing our client credentials as its own outcome, and as a fault of ours', async () => {
+    const text = await captured(() => emit.countTokenAccess('credentials_rejected'));
+    expect(only(pointsOf(text, 'TokenAccess')).dimensionSets).toEqual([
+      { ...base, outcome: 'credentials_rejected' },
+    ]);
+    expect(only(pointsOf(text, 'TokenAccessFault')).value).toBe(1);
+  });
+
+  it('has an outcome for every code token-access answers with, and a fault for every one an operator must fix', () => {
+    const outcomes: readonly string[] = TOKEN_ACCESS_OUTCOMES;
+    const faults: readonly string[] = TOKEN_ACCESS_FAULTS;
+    for (const [code, action] of Object.entries(TOKEN_ACCESS_ERRORS)) {
+      expect([code, outcomes.includes(code)]).toEqual([code, true]);
+      if (action === 'operator') expect([code, faults.includes(code)]).toEqual([code, true]);
+    }
   });
 
   it.each(HEALTH_TRANSITIONS)(
