@@ -1,4 +1,4 @@
-// Starts the local authorization server (auth-server.mjs, oidc-provider) as a child process and talks to it.
+// Starts the local authorization server (auth-server.mts, oidc-provider) as a child process and talks to it.
 //
 // Stable API, used by the local run, the integration and end-to-end tests and the token-lifecycle tests:
 //
@@ -26,10 +26,17 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { PROVIDERS } from '../../lambda/providers/registry';
-import { PROVIDER_IDS, type EndpointOverrides, type ProviderId } from '../../lambda/providers/types';
+import {
+  PROVIDER_IDS,
+  type ClientAuthMethod,
+  type EndpointOverrides,
+  type ProviderId,
+  type Revocation,
+} from '../../lambda/providers/types';
 import { callbackUrl } from '../../lambda/shared/urls';
-import { PROVIDER_QUIRKS } from './auth-server-quirks';
+import { PROVIDER_QUIRKS, type ProviderQuirks } from './auth-server-quirks';
 
 export interface ClientCredentials {
   clientId: string;
@@ -82,7 +89,41 @@ export interface AuthServer {
   stop(): Promise<void>;
 }
 
-const SERVER_SCRIPT = join(__dirname, 'auth-server.mjs');
+/** One provider as the server registers it: an oidc-provider client plus the quirks applied around it. */
+export interface AuthServerClientConfig {
+  provider: ProviderId;
+  displayName: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  tokenEndpointAuthMethod: ClientAuthMethod;
+  pkce: boolean;
+  rotateRefreshToken: boolean;
+  scopes: readonly string[];
+  scopeSeparator: ' ' | ',';
+  revocation: Pick<Revocation, 'auth' | 'revokes'> | null;
+  quirks: ProviderQuirks;
+}
+
+/** The configuration line the server reads from its stdin. */
+export interface AuthServerConfig {
+  port?: number;
+  host?: string;
+  /** Required in the `x-admin-token` header of the `/__admin/*` routes. */
+  adminToken: string;
+  accessTokenTtlSeconds?: number;
+  codeTtlSeconds?: number;
+  refreshTokenTtlSeconds?: number;
+  clients: AuthServerClientConfig[];
+}
+
+// The server is TypeScript run by tsx, as the other scripts are; its loader is resolved from this package so the
+// child starts from any working directory.
+const SERVER_ARGS = [
+  '--import',
+  pathToFileURL(require.resolve('tsx')).href,
+  join(__dirname, 'auth-server.mts'),
+];
 const NOISE =
   /unsupported runtime|oidc-provider WARNING|^\s*$|Use `node --trace-warnings|ExperimentalWarning|jwks|dev interactions/i;
 
@@ -109,7 +150,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
   const providers = options.providers ?? PROVIDER_IDS;
   const adminToken = randomBytes(24).toString('base64url');
   const credentials = {} as Record<ProviderId, ClientCredentials>;
-  const clients = providers.map((id) => {
+  const clients = providers.map((id): AuthServerClientConfig => {
     const entry = PROVIDERS[id];
     credentials[id] = { clientId: `local-${id}`, clientSecret: randomBytes(24).toString('base64url') };
     return {
@@ -132,7 +173,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
       quirks: PROVIDER_QUIRKS[id],
     };
   });
-  const config = {
+  const config: AuthServerConfig = {
     port: options.port ?? 0,
     host: '127.0.0.1',
     adminToken,
@@ -142,7 +183,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
     clients,
   };
 
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [SERVER_SCRIPT], {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, SERVER_ARGS, {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const stderr: string[] = [];

@@ -1,6 +1,6 @@
 // Local OAuth 2 authorization server (oidc-provider) standing in for every provider; started by auth-server-client.ts.
 //
-// Protocol: the parent writes one JSON line of configuration to stdin (see AuthServerConfig in
+// Protocol: the parent writes one JSON line of configuration to stdin (AuthServerConfig in
 // auth-server-client.ts) and keeps stdin open; this process answers one JSON line on stdout
 // ({"ready":true,"port":..,"issuer":".."}) and exits when stdin closes, so it never outlives its parent.
 //
@@ -9,20 +9,33 @@
 // per client (scope separator, callback parameters and signature, extra token-response fields, required
 // token headers, client authentication method) and are applied around oidc-provider, never inside it.
 import { createHash, createHmac, generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createInterface } from 'node:readline';
-import Provider from 'oidc-provider';
+import type { DefaultContext, DefaultState, Next, ParameterizedContext } from 'koa';
+import Provider, {
+  type Adapter,
+  type AdapterPayload,
+  type Configuration,
+  type OIDCContext,
+} from 'oidc-provider';
+import type { AuthServerClientConfig, AuthServerConfig } from './auth-server-client';
 
 const NOW = () => Math.floor(Date.now() / 1000);
 
 // ---------------------------------------------------------------------------------------------------
 // Storage: one in-memory map for every oidc-provider model, enumerable so grants can be revoked/expired.
 
-const store = new Map(); // `${model}:${id}` -> { payload, expiresAt }
-const byGrant = new Map(); // grantId -> Set of keys
-const byUid = new Map(); // uid -> key
+interface StoredEntry {
+  payload: AdapterPayload;
+  /** Epoch ms; none: kept until deleted. */
+  expiresAt?: number;
+}
 
-function live(key) {
+const store = new Map<string, StoredEntry>(); // `${model}:${id}`
+const byGrant = new Map<string, Set<string>>(); // grantId -> keys issued under it
+const byUid = new Map<string, string>(); // uid -> key
+
+function live(key: string): StoredEntry | undefined {
   const entry = store.get(key);
   if (!entry) return undefined;
   if (entry.expiresAt && entry.expiresAt < Date.now()) {
@@ -32,58 +45,58 @@ function live(key) {
   return entry;
 }
 
-class MemoryAdapter {
-  constructor(model) {
-    this.model = model;
-  }
-  key(id) {
+class MemoryAdapter implements Adapter {
+  constructor(private readonly model: string) {}
+  private key(id: string): string {
     return `${this.model}:${id}`;
   }
-  async upsert(id, payload, expiresIn) {
+  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const key = this.key(id);
     store.set(key, {
       payload: structuredClone(payload),
       expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : undefined,
     });
     if (payload.grantId) {
-      if (!byGrant.has(payload.grantId)) byGrant.set(payload.grantId, new Set());
-      byGrant.get(payload.grantId).add(key);
+      const keys = byGrant.get(payload.grantId) ?? new Set<string>();
+      keys.add(key);
+      byGrant.set(payload.grantId, keys);
     }
     if (payload.uid) byUid.set(payload.uid, key);
   }
-  async find(id) {
+  async find(id: string): Promise<AdapterPayload | undefined> {
     const entry = live(this.key(id));
     return entry ? structuredClone(entry.payload) : undefined;
   }
-  async findByUid(uid) {
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
     const key = byUid.get(uid);
     const entry = key ? live(key) : undefined;
     return entry ? structuredClone(entry.payload) : undefined;
   }
-  async findByUserCode() {
+  async findByUserCode(): Promise<undefined> {
     return undefined;
   }
-  async consume(id) {
+  async consume(id: string): Promise<void> {
     const entry = live(this.key(id));
     if (entry) entry.payload.consumed = NOW();
   }
-  async destroy(id) {
+  async destroy(id: string): Promise<void> {
     store.delete(this.key(id));
   }
-  async revokeByGrantId(grantId) {
+  async revokeByGrantId(grantId: string): Promise<void> {
     revokeGrant(grantId);
   }
 }
 
 /** Deletes a grant and every token, code and session entry issued under it. */
-function revokeGrant(grantId) {
+function revokeGrant(grantId: string): void {
   for (const key of byGrant.get(grantId) ?? []) store.delete(key);
   byGrant.delete(grantId);
   store.delete(`Grant:${grantId}`);
 }
 
-function entriesOf(model) {
-  const out = [];
+/** Live entries of one model as [id, entry]. */
+function entriesOf(model: string): [string, StoredEntry][] {
+  const out: [string, StoredEntry][] = [];
   for (const [key, entry] of store) {
     if (key.startsWith(`${model}:`) && (!entry.expiresAt || entry.expiresAt >= Date.now()))
       out.push([key.slice(model.length + 1), entry]);
@@ -94,7 +107,13 @@ function entriesOf(model) {
 // ---------------------------------------------------------------------------------------------------
 // Quirk templates: values derived from the consenting account, stable across runs.
 
-function slug(account) {
+/** What a template fills in: the consenting account and, for Shopify, the shop path segment. */
+interface TemplateVars {
+  account: string;
+  tenant?: string;
+}
+
+function slug(account: string): string {
   return (
     String(account)
       .toLowerCase()
@@ -103,14 +122,24 @@ function slug(account) {
   );
 }
 
-function derived(client, account, field, kind) {
+function derived(
+  client: AuthServerClientConfig,
+  account: string,
+  field: string,
+  kind: 'hex' | 'digits',
+): string {
   const digest = createHash('sha256').update(`${client.clientId}\n${account}\n${field}`).digest();
   if (kind === 'hex') return digest.toString('hex').slice(0, 24);
   return String((digest.readUInt32BE(0) % 900000000) + 100000000);
 }
 
 /** Fills `{account}`, `{hex}`, `{digits}`, `{tenant}`, `{tenantName}`, `{timestamp}`; `number:` / `base64:` prefixes convert. */
-function fill(template, client, vars, field) {
+function fill(
+  template: string,
+  client: AuthServerClientConfig,
+  vars: TemplateVars,
+  field: string,
+): string | number {
   let text = template;
   let kind = 'string';
   for (const prefix of ['number:', 'base64:']) {
@@ -119,7 +148,7 @@ function fill(template, client, vars, field) {
       text = text.slice(prefix.length);
     }
   }
-  const value = text.replace(/\{(account|hex|digits|tenant|tenantName|timestamp)\}/g, (_, name) => {
+  const value = text.replace(/\{(account|hex|digits|tenant|tenantName|timestamp)\}/g, (_, name: string) => {
     if (name === 'account') return slug(vars.account);
     if (name === 'hex' || name === 'digits') return derived(client, vars.account, field, name);
     if (name === 'tenant') return vars.tenant ?? '';
@@ -134,8 +163,16 @@ function fill(template, client, vars, field) {
 // ---------------------------------------------------------------------------------------------------
 // Small HTTP helpers for the routes served here (interaction pages, revocation, admin).
 
-async function readBody(req) {
-  const chunks = [];
+/** A request body as sent: JSON (any shape) or form fields; each field is read with a type check. */
+type Body = Record<string, unknown>;
+
+/** The value when it is a string. */
+function stringField(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+async function readBody(req: IncomingMessage): Promise<Body> {
+  const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += chunk.length;
@@ -145,25 +182,36 @@ async function readBody(req) {
   const text = Buffer.concat(chunks).toString('utf8');
   const type = req.headers['content-type'] ?? '';
   if (!text) return {};
-  if (type.includes('json')) return JSON.parse(text);
+  if (type.includes('json')) return JSON.parse(text) as Body;
   return Object.fromEntries(new URLSearchParams(text));
 }
 
-function send(ctx, status, body, type = 'application/json') {
+/**
+ * Koa's context as the front middleware sees it: `oidc` exists only once oidc-provider's own route has run
+ * (after `next()`), and never on the admin and interaction routes served here.
+ */
+type Ctx = ParameterizedContext<DefaultState, DefaultContext & { oidc?: OIDCContext }>;
+
+function send(ctx: Ctx, status: number, body: unknown, type = 'application/json'): void {
   ctx.status = status;
   ctx.type = type;
   ctx.set('cache-control', 'no-store');
   ctx.body = type === 'application/json' ? JSON.stringify(body) : body;
 }
 
-function escapeHtml(value) {
-  return String(value).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
-  );
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
-function page(title, body) {
+function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)}</title><style>
 body{font-family:system-ui,sans-serif;background:#f3f4f6;margin:0;display:flex;justify-content:center;padding:48px 16px}
@@ -175,13 +223,13 @@ button{padding:10px 18px;border-radius:8px;border:0;font-size:1rem;cursor:pointe
 </style></head><body><main>${body}<p class="note">Local authorization server (oidc-provider) standing in for the real provider.</p></main></body></html>`;
 }
 
-function constantEqual(a, b) {
+function constantEqual(a: unknown, b: unknown): boolean {
   const x = Buffer.from(String(a));
   const y = Buffer.from(String(b));
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function basicCredentials(header) {
+function basicCredentials(header: unknown): { id: string; secret: string } | undefined {
   if (typeof header !== 'string' || !/^basic /i.test(header)) return undefined;
   const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
   const i = decoded.indexOf(':');
@@ -189,34 +237,52 @@ function basicCredentials(header) {
   return { id: decodeURIComponent(decoded.slice(0, i)), secret: decodeURIComponent(decoded.slice(i + 1)) };
 }
 
-function bearer(header) {
+function bearer(header: unknown): string | undefined {
   return typeof header === 'string' && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
 
-async function main(config) {
-  const clients = new Map(config.clients.map((c) => [c.provider, c]));
-  const byClientId = new Map(config.clients.map((c) => [c.clientId, c]));
-  const settings = {
+/** The consent prompt's details, as oidc-provider's default consent policy fills them. */
+interface ConsentDetails {
+  missingOIDCScope?: string[];
+  missingOIDCClaims?: string[];
+  missingResourceScopes?: Record<string, string[]>;
+}
+
+type StatGroup = 'authorizations' | 'tokenRequests' | 'revocations' | 'revokedGrants';
+type Settings = Record<'accessTokenTtlSeconds' | 'codeTtlSeconds' | 'refreshTokenTtlSeconds', number>;
+
+async function main(config: AuthServerConfig): Promise<Server> {
+  const clients = new Map<string, AuthServerClientConfig>(config.clients.map((c) => [c.provider, c]));
+  const byClientId = new Map<string, AuthServerClientConfig>(config.clients.map((c) => [c.clientId, c]));
+  const clientOf = (clientId: string | undefined) => (clientId ? byClientId.get(clientId) : undefined);
+  const settings: Settings = {
     accessTokenTtlSeconds: config.accessTokenTtlSeconds ?? 3600,
     codeTtlSeconds: config.codeTtlSeconds ?? 60,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds ?? 14 * 86400,
   };
-  const failures = new Map(); // provider -> { status, error, times }
-  const delays = new Map(); // provider -> { ms, times }: slow token answers (a refresh in flight)
-  const stats = { authorizations: {}, tokenRequests: {}, revocations: {}, revokedGrants: {} };
-  const bump = (group, provider, key) => {
+  const failures = new Map<string, { status: number; error: string; times: number }>(); // by provider
+  const delays = new Map<string, { ms: number; times: number }>(); // slow token answers (a refresh in flight)
+  const stats: Record<StatGroup, Record<string, Record<string, number>>> = {
+    authorizations: {},
+    tokenRequests: {},
+    revocations: {},
+    revokedGrants: {},
+  };
+  const bump = (group: StatGroup, provider: string, key: string) => {
     const g = (stats[group][provider] ??= {});
     g[key] = (g[key] ?? 0) + 1;
   };
 
   const server = createServer();
-  await new Promise((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port ?? 0, config.host ?? '127.0.0.1', resolve);
   });
-  const port = server.address().port;
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the server has no TCP address');
+  const port = address.port;
   const issuer = `http://${config.host ?? '127.0.0.1'}:${port}`;
 
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -227,7 +293,7 @@ async function main(config) {
     use: 'sig',
   };
 
-  const provider = new Provider(issuer, {
+  const configuration: Configuration = {
     adapter: MemoryAdapter,
     clients: config.clients.map((c) => ({
       client_id: c.clientId,
@@ -242,34 +308,36 @@ async function main(config) {
     cookies: { keys: [randomBytes(32).toString('hex')] },
     // Claims a provider adds to its ID token (QuickBooks: realmid, the company the callback's realmId names).
     findAccount: async (ctx, sub) => {
-      const client = byClientId.get(ctx.oidc?.client?.clientId);
-      const extra = {};
-      for (const [claim, param] of Object.entries(client?.quirks.idTokenClaims ?? {}))
-        extra[claim] = String(fill(client.quirks.callbackParams[param], client, { account: sub }, param));
+      const client = clientOf(ctx.oidc?.client?.clientId);
+      const extra: Record<string, string> = {};
+      for (const [claim, param] of Object.entries(client?.quirks.idTokenClaims ?? {})) {
+        const template = client?.quirks.callbackParams?.[param];
+        if (client && template) extra[claim] = String(fill(template, client, { account: sub }, param));
+      }
       return { accountId: sub, claims: async () => ({ sub, ...extra }) };
     },
     claims: { openid: ['sub', 'realmid'] },
     scopes: ['openid'],
     responseTypes: ['code'],
     extraParams: ['tenant'],
-    pkce: { required: (_ctx, client) => byClientId.get(client.clientId)?.pkce === true },
+    pkce: { required: (_ctx, client) => clientOf(client.clientId)?.pkce === true },
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: false },
       resourceIndicators: {
         enabled: true,
         defaultResource: (_ctx, client) =>
-          `urn:local-provider:${byClientId.get(client.clientId)?.provider ?? 'unknown'}`,
+          `urn:local-provider:${clientOf(client.clientId)?.provider ?? 'unknown'}`,
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, _resource, client) => ({
-          scope: (byClientId.get(client.clientId)?.scopes ?? []).filter((s) => s !== 'openid').join(' '),
+          scope: (clientOf(client.clientId)?.scopes ?? []).filter((s) => s !== 'openid').join(' '),
           accessTokenFormat: 'opaque',
           accessTokenTTL: settings.accessTokenTtlSeconds,
         }),
       },
     },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    rotateRefreshToken: (ctx) => byClientId.get(ctx.oidc.client.clientId)?.rotateRefreshToken === true,
+    rotateRefreshToken: (ctx) => clientOf(ctx.oidc.client?.clientId)?.rotateRefreshToken === true,
     ttl: {
       AccessToken: () => settings.accessTokenTtlSeconds,
       AuthorizationCode: () => settings.codeTtlSeconds,
@@ -287,17 +355,18 @@ async function main(config) {
         `<h1 data-testid="provider-error">Something went wrong</h1><p>${escapeHtml(out.error)}: ${escapeHtml(out.error_description ?? '')}</p>`,
       );
     },
-  });
+  };
+  const provider = new Provider(issuer, configuration);
   provider.on('server_error', (_ctx, error) =>
     process.stderr.write(`auth-server: server_error ${error?.message}\n`),
   );
 
   // -------- interaction pages: a login form, then a consent form (Allow / Deny) ---------------------
-  async function interaction(ctx, uid, action) {
+  async function interaction(ctx: Ctx, uid: string, action: string): Promise<void> {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     if (details.uid !== uid) return send(ctx, 400, { error: 'interaction_mismatch' });
-    const client = byClientId.get(details.params.client_id);
-    const name = client?.displayName ?? details.params.client_id;
+    const clientId = String(details.params.client_id);
+    const name = clientOf(clientId)?.displayName ?? clientId;
     const { prompt } = details;
     if (action === 'abort') {
       await readBody(ctx.req);
@@ -327,11 +396,13 @@ async function main(config) {
     }
     if (action === 'confirm') {
       await readBody(ctx.req);
-      const { accountId } = details.session;
+      const accountId = details.session?.accountId;
       const grant = details.grantId
         ? await provider.Grant.find(details.grantId)
-        : new provider.Grant({ accountId, clientId: details.params.client_id });
-      const d = prompt.details;
+        : new provider.Grant({ accountId, clientId });
+      // The interaction names a grant that has expired or been revoked since the consent page was shown.
+      if (!grant) return send(ctx, 400, page('Sign-in error', '<h1>This sign-in has expired</h1>'), 'html');
+      const d = prompt.details as ConsentDetails;
       if (d.missingOIDCScope) grant.addOIDCScope(d.missingOIDCScope.join(' '));
       if (d.missingOIDCClaims) grant.addOIDCClaims(d.missingOIDCClaims);
       if (d.missingResourceScopes)
@@ -378,10 +449,12 @@ async function main(config) {
   }
 
   // -------- revocation in each provider's shape (RFC 7009 form, JSON, bearer, Stripe deauthorize) ----
-  async function revocation(ctx, client) {
+  async function revocation(ctx: Ctx, client: AuthServerClientConfig): Promise<void> {
     bump('revocations', client.provider, 'requests');
-    const body = await readBody(ctx.req).catch(() => ({}));
-    const rule = client.revocation ?? { auth: 'none' };
+    const body = await readBody(ctx.req).catch((): Body => ({}));
+    const rule: Partial<NonNullable<AuthServerClientConfig['revocation']>> = client.revocation ?? {
+      auth: 'none',
+    };
     const auth = ctx.get('authorization');
     const basic = basicCredentials(auth);
     const authenticated =
@@ -394,26 +467,23 @@ async function main(config) {
               constantEqual(body.client_secret ?? '', client.clientSecret)
             : constantEqual(bearer(auth) ?? '', client.clientSecret);
     if (!authenticated) return send(ctx, 401, { error: 'invalid_client' });
-    const token = body.token ?? (rule.auth === 'bearer' ? bearer(auth) : undefined);
-    const grants = new Set();
+    const token = stringField(body.token) ?? (rule.auth === 'bearer' ? bearer(auth) : undefined);
+    const grants = new Set<string>();
     if (token) {
       for (const model of ['AccessToken', 'RefreshToken']) {
         const entry = live(`${model}:${token}`);
-        if (entry && entry.payload.clientId === client.clientId) grants.add(entry.payload.grantId);
+        if (entry?.payload.grantId && entry.payload.clientId === client.clientId)
+          grants.add(entry.payload.grantId);
       }
     }
     // Account-named revocation (Stripe deauthorize): body fields that the token response carries.
-    const named = Object.keys(client.quirks.tokenFields ?? {}).filter((f) => typeof body[f] === 'string');
+    const tokenFields = client.quirks.tokenFields ?? {};
+    const named = Object.keys(tokenFields).filter((f) => typeof body[f] === 'string');
     if (named.length) {
       for (const [grantId, entry] of entriesOf('Grant')) {
         if (entry.payload.clientId !== client.clientId) continue;
-        if (
-          named.every(
-            (f) =>
-              String(fill(client.quirks.tokenFields[f], client, { account: entry.payload.accountId }, f)) ===
-              body[f],
-          )
-        )
+        const vars = { account: entry.payload.accountId ?? '' };
+        if (named.every((f) => String(fill(tokenFields[f], client, vars, f)) === body[f]))
           grants.add(grantId);
       }
     }
@@ -432,12 +502,13 @@ async function main(config) {
   }
 
   // -------- admin: stats, revoke/expire grants, inject token-endpoint failures, change lifetimes -------
-  async function admin(ctx, action) {
+  async function admin(ctx: Ctx, action: string): Promise<void> {
     if (!constantEqual(ctx.get('x-admin-token'), config.adminToken))
       return send(ctx, 401, { error: 'unauthorized' });
     if (action === 'stats' && ctx.method === 'GET') return send(ctx, 200, stats);
-    const body = ctx.method === 'POST' ? await readBody(ctx.req) : {};
-    const selected = body.provider ? [clients.get(body.provider)?.clientId] : [...byClientId.keys()];
+    const body: Body = ctx.method === 'POST' ? await readBody(ctx.req) : {};
+    const named = stringField(body.provider);
+    const selected = body.provider ? [clients.get(named ?? '')?.clientId] : [...byClientId.keys()];
     if (action === 'revoke') {
       let revoked = 0;
       for (const [grantId, entry] of entriesOf('Grant')) {
@@ -449,11 +520,12 @@ async function main(config) {
       return send(ctx, 200, { revoked });
     }
     if (action === 'expire') {
-      const model = {
+      const models: Record<string, string> = {
         access_tokens: 'AccessToken',
         refresh_tokens: 'RefreshToken',
         codes: 'AuthorizationCode',
-      }[body.what];
+      };
+      const model = Object.hasOwn(models, String(body.what)) ? models[String(body.what)] : undefined;
       if (!model) return send(ctx, 400, { error: 'what must be access_tokens, refresh_tokens or codes' });
       let expired = 0;
       for (const [, entry] of entriesOf(model)) {
@@ -464,15 +536,15 @@ async function main(config) {
       return send(ctx, 200, { expired });
     }
     if (action === 'delay') {
-      if (!clients.has(body.provider)) return send(ctx, 400, { error: 'unknown provider' });
-      delays.set(body.provider, { ms: Number(body.ms ?? 1000), times: Number(body.times ?? 1) });
+      if (!named || !clients.has(named)) return send(ctx, 400, { error: 'unknown provider' });
+      delays.set(named, { ms: Number(body.ms ?? 1000), times: Number(body.times ?? 1) });
       return send(ctx, 200, { ok: true });
     }
     if (action === 'fail') {
-      if (!clients.has(body.provider)) return send(ctx, 400, { error: 'unknown provider' });
-      failures.set(body.provider, {
+      if (!named || !clients.has(named)) return send(ctx, 400, { error: 'unknown provider' });
+      failures.set(named, {
         status: Number(body.status ?? 503),
-        error: body.error ?? 'temporarily_unavailable',
+        error: stringField(body.error) ?? 'temporarily_unavailable',
         times: Number(body.times ?? 1),
       });
       return send(ctx, 200, { ok: true });
@@ -485,8 +557,10 @@ async function main(config) {
       return send(ctx, 200, action === 'kill' ? { killed: entry ? 1 : 0 } : { active: Boolean(entry) });
     }
     if (action === 'settings') {
-      for (const key of Object.keys(settings))
-        if (typeof body[key] === 'number' && body[key] > 0) settings[key] = body[key];
+      for (const key of Object.keys(settings) as (keyof Settings)[]) {
+        const value = body[key];
+        if (typeof value === 'number' && value > 0) settings[key] = value;
+      }
       return send(ctx, 200, settings);
     }
     return send(ctx, 404, { error: 'unknown admin action' });
@@ -495,7 +569,7 @@ async function main(config) {
   // -------- the provider-shaped front around oidc-provider ----------------------------------------
   const ROUTE = /^\/p\/([a-z0-9]+)(?:\/([a-z0-9][a-z0-9.-]*))?\/(authorize|token|revoke)$/;
 
-  provider.use(async (ctx, next) => {
+  provider.use(async (ctx: Ctx, next: Next) => {
     const adminMatch = /^\/__admin\/([a-z]+)$/.exec(ctx.path);
     if (adminMatch) return admin(ctx, adminMatch[1]);
     const interactionMatch = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/(login|confirm|abort))?$/.exec(ctx.path);
@@ -508,7 +582,7 @@ async function main(config) {
 
     const match = ROUTE.exec(ctx.path);
     if (match) {
-      const [, providerId, tenant, endpoint] = match;
+      const [, providerId, tenant, endpoint] = match; // tenant: undefined without its optional segment
       const client = clients.get(providerId);
       if (!client) return send(ctx, 404, { error: 'unknown provider path' });
       if (endpoint === 'revoke') return revocation(ctx, client);
@@ -572,20 +646,20 @@ async function main(config) {
     return undefined;
   });
 
-  async function authorizationResponse(ctx, next) {
+  async function authorizationResponse(ctx: Ctx, next: Next): Promise<void> {
     await next();
     return decorateRedirect(ctx);
   }
 
   /** Adds the provider's callback parameters (QuickBooks realmId, Shopify shop/timestamp/host/hmac). */
-  function decorateRedirect(ctx) {
+  function decorateRedirect(ctx: Ctx): void {
     const location = ctx.response.get('location');
-    const client = ctx.oidc?.client ? byClientId.get(ctx.oidc.client.clientId) : undefined;
-    if (!client || !location || !location.startsWith(client.redirectUri)) return;
+    const client = clientOf(ctx.oidc?.client?.clientId);
+    if (!ctx.oidc || !client || !location || !location.startsWith(client.redirectUri)) return;
     const url = new URL(location);
     if (!url.searchParams.has('code')) return;
     const account = ctx.oidc.session?.accountId ?? ctx.oidc.entities?.Grant?.accountId ?? '';
-    const vars = { account, tenant: ctx.oidc.params?.tenant };
+    const vars = { account, tenant: stringField(ctx.oidc.params?.tenant) };
     for (const [name, template] of Object.entries(client.quirks.callbackParams ?? {}))
       url.searchParams.set(name, String(fill(template, client, vars, name)));
     if (client.quirks.callbackSignature === 'shopify-hmac') {
@@ -601,25 +675,26 @@ async function main(config) {
   }
 
   /** Reshapes a token response as the provider documents it (extra fields, scope separator, omissions). */
-  function tokenResponse(ctx, client) {
+  function tokenResponse(ctx: Ctx, client: AuthServerClientConfig): void {
     bump('tokenRequests', client.provider, `status_${ctx.status}`);
-    let body = ctx.body;
-    if (typeof body === 'string' || Buffer.isBuffer(body)) {
+    let parsed: unknown = ctx.body;
+    if (typeof parsed === 'string' || Buffer.isBuffer(parsed)) {
       try {
-        body = JSON.parse(body.toString());
+        parsed = JSON.parse(parsed.toString());
       } catch {
         return;
       }
     }
-    if (!body || typeof body !== 'object') return;
-    const grantType = ctx.oidc?.params?.grant_type;
+    if (!parsed || typeof parsed !== 'object') return;
+    const body = parsed as Body;
+    const grantType = stringField(ctx.oidc?.params?.grant_type);
     if (grantType) bump('tokenRequests', client.provider, grantType);
     if (ctx.status !== 200) {
       if (body.error) bump('tokenRequests', client.provider, `error_${body.error}`);
       return;
     }
     const account =
-      ctx.oidc.entities?.AuthorizationCode?.accountId ?? ctx.oidc.entities?.RefreshToken?.accountId ?? '';
+      ctx.oidc?.entities?.AuthorizationCode?.accountId ?? ctx.oidc?.entities?.RefreshToken?.accountId ?? '';
     const vars = { account };
     if (typeof body.scope === 'string' && client.scopeSeparator !== ' ')
       body.scope = body.scope.split(' ').join(client.scopeSeparator);
@@ -636,14 +711,17 @@ async function main(config) {
 
 // The parent sends the configuration as the first stdin line; stdin closing means "stop".
 const lines = createInterface({ input: process.stdin });
-let server;
+let server: Server | undefined;
 lines.once('line', (line) => {
-  main(JSON.parse(line))
+  // The parent (auth-server-client.ts) builds this line from its typed AuthServerConfig.
+  main(JSON.parse(line) as AuthServerConfig)
     .then((s) => {
       server = s;
     })
-    .catch((error) => {
-      process.stderr.write(`auth-server: failed to start: ${error?.stack ?? error}\n`);
+    .catch((error: unknown) => {
+      process.stderr.write(
+        `auth-server: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exit(1);
     });
 });
