@@ -67,6 +67,8 @@ const MonitoringSchema = v.pipe(
     tokenAccessFaultsPer5Minutes: count(5),
     /** Refresh tokens of one provider reaching their lifetime within 7 days (largest count in 6 hours). */
     expiringRefreshTokens: count(1),
+    /** Connections counted as throttled for longer than longThrottleMinutes within one hour (all providers). */
+    longThrottlesPerHour: count(5),
   }),
   v.check(
     (m) => !(m.alarmTopicArn && m.alarmEmail),

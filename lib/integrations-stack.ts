@@ -87,6 +87,7 @@ export class IntegrationsStack extends Stack {
       functions,
       topic: alarmTopic.topic,
       refreshIntervalMinutes: settings.refreshIntervalMinutes,
+      longThrottleMinutes: settings.longThrottleMinutes,
       refresherFailures: schedule.failures,
     });
     const dashboard = new ServiceDashboard(this, 'Operations', {

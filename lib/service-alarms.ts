@@ -22,6 +22,8 @@ export interface ServiceAlarmsProps {
   };
   readonly topic: sns.ITopic;
   readonly refreshIntervalMinutes: number;
+  /** How long a throttling episode lasts before it is counted (the stage's longThrottleMinutes). */
+  readonly longThrottleMinutes: number;
   /** Where the refresher's failed invocations land. */
   readonly refresherFailures: sqs.IQueue;
 }
@@ -184,6 +186,18 @@ export class ServiceAlarms extends Construct {
         'Read the token-access log lines with level ERROR/WARN; upload missing or rotated client credentials with npm run credentials.',
       metric: m.series('tokenAccessFault', { statistic: 'Sum' }),
       threshold: s.tokenAccessFaultsPer5Minutes,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+
+    add('long-throttles', {
+      alarmDescription:
+        `${s.longThrottlesPerHour}+ connections were throttled by their provider for longer than ${props.longThrottleMinutes} minutes within an hour: ` +
+        'their backups are stalled. The dashboard\'s "Connections throttled for long" shows which provider. Many at one provider: a quota of our app ' +
+        "there is used up (Google: per Cloud project) or the jobs call it too often in parallel; lower the jobs' concurrency for it or ask for a higher quota " +
+        '(each limit\'s scope: lambda/providers/rate-limits.ts). Which connections: the token-access WARN lines "connection throttled for long".',
+      metric: m.series('longThrottledConnections', { statistic: 'Sum', period: Duration.hours(1) }),
+      threshold: s.longThrottlesPerHour,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });

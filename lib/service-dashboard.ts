@@ -1,4 +1,4 @@
-// The stage's CloudWatch dashboard: flow funnel per provider, refresh outcomes, health, latency, webhooks, function errors, alarms.
+// The stage's CloudWatch dashboard: flow funnel per provider, refresh outcomes, health, latency, long throttles, webhooks, function errors, alarms.
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
@@ -184,6 +184,31 @@ export class ServiceDashboard extends Construct {
         markdown:
           "### Reading the token access graph\n`needs_reauth` and `disconnected` are the connection's state (a user must act); " +
           '`retryable` is a provider hiccup or a refresh in progress; faults are ours to fix (see the README runbook).',
+        width: 12,
+        height: 6,
+      }),
+    );
+
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Connections throttled for long, per provider',
+        width: 12,
+        stacked: true,
+        left: PROVIDER_IDS.map((provider) =>
+          m.series('longThrottledConnections', { dimensions: { provider }, label: provider }),
+        ),
+        right: [
+          m.series('longThrottledConnections', {
+            period: Duration.hours(1),
+            label: 'all, per hour (alarmed)',
+          }),
+        ],
+      }),
+      new cloudwatch.TextWidget({
+        markdown:
+          '### Reading the long-throttle graph\nA connection is counted once per episode, when the provider has kept it waiting ' +
+          'longer than `longThrottleMinutes`. Many at one provider: a quota of ours there is used up, or the jobs run too many calls at once. ' +
+          'Which connections: token-access WARN lines `connection throttled for long`.',
         width: 12,
         height: 6,
       }),

@@ -133,6 +133,11 @@ export function countTokenAccess(outcome: 'ok' | ErrorCode): void {
   emit('tokenAccessFault', (TOKEN_ACCESS_FAULTS as readonly string[]).includes(outcome) ? 1 : 0);
 }
 
+/** A connection throttled for longer than the stage's threshold, once per episode: per provider and in total. */
+export function countLongThrottledConnection(provider: ProviderId): void {
+  emit('longThrottledConnections', 1, { provider });
+}
+
 /** A connection's health changed (counted by whoever made the change, once). */
 export function countHealthTransition(provider: ProviderId, outcome: HealthTransition): void {
   emit('healthTransition', 1, { provider, outcome });

@@ -175,6 +175,12 @@ export const METRICS = {
     dimensionSets: [[]],
     ratio: true,
   },
+  /** A connection the provider kept throttling for longer than `longThrottleMinutes`: once per episode. */
+  longThrottledConnections: {
+    name: 'LongThrottledConnections',
+    unit: 'Count',
+    dimensionSets: [['provider'], []],
+  },
   healthTransition: {
     name: 'HealthTransition',
     unit: 'Count',

@@ -1,4 +1,6 @@
-// Counts connections the provider throttles for long: one structured log line per episode (the metric hook).
+// Counts connections the provider throttles for long: a metric per provider and a warning, once per episode.
+import { countLongThrottledConnection } from '../metrics/emit';
+import { METRICS } from '../metrics/names';
 import type { ProviderId } from '../providers/types';
 import { logger } from '../shared/logger';
 
@@ -10,21 +12,11 @@ export interface LongThrottle {
   notBefore: string;
 }
 
-type Sink = (event: LongThrottle) => void;
-
-/** Default sink: a warning with a stable message and `metric` field (a log metric filter counts it). */
-const logSink: Sink = (event) =>
-  logger.warn('connection throttled for long', { metric: 'LongThrottledConnections', ...event });
-
-let sink: Sink = logSink;
-
-/** Replaces where long throttling is counted (a metrics client); returns the previous sink. */
-export function setLongThrottleSink(next: Sink): Sink {
-  const previous = sink;
-  sink = next;
-  return previous;
-}
-
+/**
+ * The metric says how many and at which provider (the alarm); the warning says which connection
+ * (ids and times only), so an operator can find the jobs behind it.
+ */
 export function countLongThrottle(event: LongThrottle): void {
-  sink(event);
+  logger.warn('connection throttled for long', { metric: METRICS.longThrottledConnections.name, ...event });
+  countLongThrottledConnection(event.provider);
 }

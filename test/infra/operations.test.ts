@@ -69,7 +69,7 @@ describe('alarms', () => {
   const s = settings.monitoring;
 
   it('notify the stage topic on alarm and on recovery, and say what to do', () => {
-    expect(all.size).toBe(2 * HANDLER_NAMES.length + PROVIDER_IDS.length + 8);
+    expect(all.size).toBe(2 * HANDLER_NAMES.length + PROVIDER_IDS.length + 9);
     for (const [name, alarm] of all) {
       expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
       expect(alarm.OKActions).toEqual([{ Ref: topic }]);
@@ -129,6 +129,7 @@ describe('alarms', () => {
     ],
     ['token-access-faults', 'TokenAccessFault', {}, s.tokenAccessFaultsPer5Minutes, 300],
     ['refresh-tokens-expiring', 'RefreshTokensExpiring', {}, s.expiringRefreshTokens, 21600],
+    ['long-throttles', 'LongThrottledConnections', {}, s.longThrottlesPerHour, 3600],
   ] as const)('%s watches %s %o with its setting as threshold', (key, name, dims, threshold, period) => {
     const alarm = all.get(NAME('fixed', key))!;
     expect(alarm.Threshold).toBe(threshold);
@@ -338,7 +339,7 @@ describe('the dashboard', () => {
       expect([spec.name, onDashboard.has(spec.name) || inAlarms.has(spec.name)]).toEqual([spec.name, true]);
   });
 
-  it('has the funnel per provider, refresh outcomes, health, latency p50/p99, webhooks, errors per function and alarms', () => {
+  it('has the funnel per provider, refresh outcomes, health, latency p50/p99, long throttles, webhooks, errors per function and alarms', () => {
     for (const provider of PROVIDER_IDS) expect(titles).toContain(`Funnel: ${provider}`);
     for (const title of [
       'Refresh outcomes (attempts)',
@@ -346,12 +347,17 @@ describe('the dashboard', () => {
       'Token exchange latency (ms) p50',
       'Token exchange latency (ms) p99',
       'Token refresh latency (ms) p99',
+      'Connections throttled for long, per provider',
       'Webhook deliveries by outcome',
       'Errors and throttles per function',
     ])
       expect(titles).toContain(title);
     const p99 = series.filter(({ widget }) => widget.properties.title === 'Token refresh latency (ms) p99');
     expect(p99.map(({ m }) => (m.at(-1) as { stat: string }).stat)).toEqual(PROVIDER_IDS.map(() => 'p99'));
+    const long = series
+      .filter(({ widget }) => widget.properties.title === 'Connections throttled for long, per provider')
+      .map(({ m }) => [m[1], m.includes('provider') ? m[m.indexOf('provider') + 1] : 'all']);
+    expect(long).toEqual([...PROVIDER_IDS, 'all'].map((provider) => ['LongThrottledConnections', provider]));
     const funnel = series
       .filter(({ widget }) => widget.properties.title === 'Funnel: box')
       .map(({ m }) => m[1]);

@@ -4,8 +4,8 @@ import type { TokenDocument } from '../../lambda/oauth/token-document';
 import fc from 'fast-check';
 import type { ConnectionRecord } from '../../lambda/store/connections';
 import type { Refusal } from '../../lambda/tokens/refusal';
-import type { LongThrottle } from '../../lambda/tokens/throttling';
 import { closeDb, getItem } from '../support/dynamo';
+import { pointsOf } from '../support/emf';
 import {
   connect,
   eventsFor,
@@ -16,16 +16,17 @@ import {
   type TokenWorld,
 } from './tokens-world';
 
+// Metrics on (read when first emitted): long throttles are counted from the real Powertools output.
+process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+
 let world: TokenWorld;
 let tokens: typeof import('../../lambda/tokens/token-access');
 let handler: typeof import('../../lambda/handlers/token-access').handler;
-let throttling: typeof import('../../lambda/tokens/throttling');
 
 beforeAll(async () => {
   world = await startWorld();
   tokens = await import('../../lambda/tokens/token-access');
   handler = (await import('../../lambda/handlers/token-access')).handler;
-  throttling = await import('../../lambda/tokens/throttling');
 }, 60_000);
 
 afterAll(async () => {
@@ -316,38 +317,68 @@ describe('rate-limit reports', () => {
     expect(latest - Date.parse(stored?.throttledSince as string)).toBeGreaterThanOrEqual(19_000);
   }, 60_000);
 
-  it('counts a connection throttled for longer than the threshold once per episode', async () => {
-    const ref = await connected('dropbox');
-    const counted: LongThrottle[] = [];
-    const previous = throttling.setLongThrottleSink((event) => counted.push(event));
-    try {
-      const quick = tokens.createTokenAccess({ ...world.config, longThrottleMs: 20_000 });
-      await quick.reportRateLimit(ref, { rateLimitHeaders: { 'Retry-After': '10' }, status: 429 });
-      expect(counted).toHaveLength(0);
-      await quick.reportRateLimit(ref, { rateLimitHeaders: { 'Retry-After': '25' }, status: 429 });
-      await quick.reportRateLimit(ref, { rateLimitHeaders: { 'Retry-After': '40' }, status: 429 });
-      expect(counted).toEqual([
-        expect.objectContaining({ ...ref, provider: 'dropbox', throttledSince: expect.any(String) }),
-      ]);
-      expect((await connection(ref))?.rateLimit?.longThrottleCounted).toBe(true);
-    } finally {
-      throttling.setLongThrottleSink(previous);
-    }
-    // The default sink is a structured log line a metric filter counts.
-    const other = await connected('dropbox');
-    const output = world.output.text().length;
-    await handler({ ...other, rateLimit: { retryAfterSeconds: 3_600 } });
-    const line = world.output
-      .text()
-      .slice(output)
+  it('counts a connection throttled for longer than the threshold once per episode, per provider', async () => {
+    const quick = tokens.createTokenAccess({ ...world.config, longThrottleMs: 20_000 });
+    const throttle = (ref: Ref, seconds: number) =>
+      quick.reportRateLimit(ref, { rateLimitHeaders: { 'Retry-After': String(seconds) }, status: 429 });
+    const dropbox = await connected('dropbox');
+    const from = world.output.text().length;
+    const since = () => world.output.text().slice(from);
+
+    // 10 s of a running episode is below the threshold: nothing counted.
+    await throttle(dropbox, 10);
+    expect(pointsOf(since(), 'LongThrottledConnections')).toEqual([]);
+    expect(since()).not.toContain('connection throttled for long');
+
+    // The episode now reaches 25 s, then 40 s: counted once, by the first report past the threshold.
+    await throttle(dropbox, 25);
+    await throttle(dropbox, 40);
+    expect(await connection(dropbox)).toMatchObject({ rateLimit: { longThrottleCounted: true } });
+
+    // Another connection of the same provider and one of another provider each count once more.
+    const second = await connected('dropbox');
+    const box = await connected('box');
+    await throttle(second, 30);
+    await throttle(second, 60);
+    await throttle(box, 3_600);
+
+    const points = pointsOf(since(), 'LongThrottledConnections');
+    expect(points.map((p) => [p.value, p.unit, p.dimensionSets])).toEqual(
+      ['dropbox', 'dropbox', 'box'].map((provider) => [
+        1,
+        'Count',
+        [
+          { service: 'listbackup-integrations', stage: 'test', provider },
+          { service: 'listbackup-integrations', stage: 'test' },
+        ],
+      ]),
+    );
+    const warnings = since()
       .split('\n')
-      .find((l) => l.includes('connection throttled for long'));
-    expect(JSON.parse(line as string)).toMatchObject({
-      level: 'WARN',
-      metric: 'LongThrottledConnections',
-      provider: 'dropbox',
-      sourceId: other.sourceId,
-    });
+      .filter((l) => l.includes('connection throttled for long'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(warnings).toEqual(
+      [dropbox, second, box].map((ref, i) =>
+        expect.objectContaining({
+          level: 'WARN',
+          metric: 'LongThrottledConnections',
+          ...ref,
+          provider: i < 2 ? 'dropbox' : 'box',
+          throttledSince: expect.any(String),
+          notBefore: expect.any(String),
+        }),
+      ),
+    );
+  });
+
+  it('the handler counts a long throttle at the stage default (15 min)', async () => {
+    const ref = await connected('quickbooks');
+    const from = world.output.text().length;
+    await handler({ ...ref, rateLimit: { retryAfterSeconds: 14 * 60 } });
+    expect(pointsOf(world.output.text().slice(from), 'LongThrottledConnections')).toEqual([]);
+    await handler({ ...ref, rateLimit: { retryAfterSeconds: 3_600 } });
+    const points = pointsOf(world.output.text().slice(from), 'LongThrottledConnections');
+    expect(points.map((p) => p.dimensionSets[0].provider)).toEqual(['quickbooks']);
   });
 
   it('refuses reports for unknown sources', async () => {

@@ -192,6 +192,14 @@ describe('token access, health and webhook metrics', () => {
     }
   });
 
+  it('counts a connection throttled for long per provider and service-wide', async () => {
+    const text = await captured(() => emit.countLongThrottledConnection('hubspot'));
+    const p = only(pointsOf(text, 'LongThrottledConnections'));
+    expect(p).toMatchObject({ namespace: METRICS_NAMESPACE, unit: 'Count', value: 1 });
+    expect(p.dimensionSets).toEqual([{ ...base, provider: 'hubspot' }, base]);
+    expect(p.metadata).toMatchObject({ requestId: 'req-1' });
+  });
+
   it.each(HEALTH_TRANSITIONS)(
     'counts the health transition %s per provider and service-wide',
     async (outcome) => {
