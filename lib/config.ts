@@ -179,6 +179,16 @@ const StageSettingsSchema = v.strictObject({
     ),
     { preflight: 'own-routes', additionalOrigins: [] },
   ),
+  /** Where tokens live: DynamoDB items sealed with the stage's KMS key (default), or a secret per source. */
+  tokenVault: v.optional(
+    v.picklist(['dynamodb-kms', 'secrets-manager'], "must be 'dynamodb-kms' or 'secrets-manager'"),
+    'dynamodb-kms',
+  ),
+  /**
+   * While a stage moves from secrets-manager to dynamodb-kms (npm run vault -- migrate): a source without an
+   * item yet is read from its secret. Off once the migration is done.
+   */
+  tokenReadFallback: v.optional(v.boolean('must be true or false'), false),
   /**
    * Reserved concurrency per reservation of lib/handler-specs.ts. Unset (the default) reserves nothing, which fits a
    * fresh account: Lambda refuses a reservation that leaves less than 100 unreserved, and new accounts often start

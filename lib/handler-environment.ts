@@ -8,7 +8,10 @@ import { allowedOrigins } from './cors';
 export const CLIENT_CREDENTIALS_MAX_AGE_SECONDS = 300;
 
 /** Environment of every handler: names, prefixes and URLs only; secrets are read from Secrets Manager at run time. */
-export function handlerEnvironment(settings: StageSettings): Record<string, string> {
+export function handlerEnvironment(
+  settings: StageSettings,
+  vault: { keyArn?: string } = {},
+): Record<string, string> {
   const values: Record<EnvKey, string> = {
     stage: settings.stage,
     tablePrefix: settings.tablePrefix,
@@ -24,6 +27,13 @@ export function handlerEnvironment(settings: StageSettings): Record<string, stri
     forcedRefreshMinutes: String(settings.forcedRefreshMinutes),
     longThrottleMinutes: String(settings.longThrottleMinutes),
     allowedOrigins: JSON.stringify(allowedOrigins(settings)),
+    tokenVault: settings.tokenVault,
+    tokenKeyId: vault.keyArn ?? '',
+    tokenReadFallback: String(settings.tokenReadFallback),
   };
-  return Object.fromEntries(Object.entries(values).map(([key, value]) => [ENV[key as EnvKey], value]));
+  return Object.fromEntries(
+    Object.entries(values)
+      .filter(([, value]) => value !== '')
+      .map(([key, value]) => [ENV[key as EnvKey], value]),
+  );
 }

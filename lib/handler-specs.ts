@@ -3,8 +3,9 @@ import type { ClientSecretKey } from './client-secrets';
 import { CLIENT_CREDENTIAL_KEYS } from './client-secrets';
 import type { DynamoAction } from './dynamo-actions';
 import type { ImportedTableName } from './imported-tables';
-import type { VaultAction } from './token-vault';
 import { REFRESH_WORST_CASE_MS } from '../lambda/tokens/policy';
+import type { TokenIndex } from '../lambda/store/tables';
+import type { VaultUse } from './token-vault';
 
 export interface RouteSpec {
   readonly method: 'GET' | 'POST' | 'DELETE';
@@ -24,10 +25,10 @@ export interface AccessSpec {
   readonly states?: readonly DynamoAction[];
   /** Item actions on the core service's tables. */
   readonly tables?: { readonly [T in ImportedTableName]?: readonly DynamoAction[] };
-  /** Query on one index of platform-connections. */
-  readonly connectionIndexes?: readonly ('byExternalAccount' | 'byRefreshDue')[];
-  /** Actions on the token secrets under sources/. */
-  readonly vault?: readonly VaultAction[];
+  /** Query on indexes of this service's oauth-tokens table (never an index of another service's table). */
+  readonly tokenIndexes?: readonly TokenIndex[];
+  /** What the function does with the token vault (lib/token-vault.ts turns it into table, key and secret grants). */
+  readonly vault?: readonly VaultUse[];
   /** Client credentials (and webhook secrets) readable. */
   readonly secrets?: readonly ClientSecretKey[];
   /** PutEvents on the shared bus. */
@@ -64,7 +65,8 @@ const TOKEN_LIFECYCLE: AccessSpec = {
     'platform-connections': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     activity: ['dynamodb:PutItem'],
   },
-  vault: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+  // Hands out access tokens; a refresh opens the refresh part only and writes on the version it read.
+  vault: ['open-access', 'open-refresh', 'replace'],
   secrets: CLIENT_CREDENTIAL_KEYS,
   publishEvents: true,
 };
@@ -134,17 +136,10 @@ export const HANDLERS = {
         ],
         activity: ['dynamodb:PutItem'],
       },
-      vault: [
-        'secretsmanager:CreateSecret',
-        'secretsmanager:PutSecretValue',
-        'secretsmanager:DeleteSecret',
-        'secretsmanager:DescribeSecret',
-        'secretsmanager:TagResource',
-        // A reconnect after a disconnect finds its secret scheduled for deletion (vault.replaceTokens).
-        'secretsmanager:RestoreSecret',
-      ],
+      // Stores new tokens, never reads stored ones; remove: a new connection rolled back.
+      vault: ['create', 'reconnect', 'remove'],
       // Whether another connection shares the external account (revocation scope, duplicate sources).
-      connectionIndexes: ['byExternalAccount'],
+      tokenIndexes: ['byExternalAccount'],
       // Revokes the tokens of a refused completion at the provider.
       secrets: CLIENT_CREDENTIAL_KEYS,
       publishEvents: true,
@@ -163,7 +158,11 @@ export const HANDLERS = {
     timeoutSeconds: 300,
     // With the stage's refresher reservation (1), one run at a time; leases keep overlapping runs apart without it.
     reservedConcurrency: 'refresher',
-    access: { ...TOKEN_LIFECYCLE, connectionIndexes: ['byRefreshDue'] },
+    access: {
+      ...TOKEN_LIFECYCLE,
+      // UpdateItem through the vault grant keeps the item's place in the refresh index.
+      tokenIndexes: ['byRefreshDue'],
+    },
   },
   'connection-disconnect': {
     description: 'Disconnects a source: revokes at the provider, schedules the token secret for deletion',
@@ -183,8 +182,9 @@ export const HANDLERS = {
         activity: ['dynamodb:PutItem'],
       },
       // Whether another connection shares the external account before an account- or grant-wide revocation.
-      connectionIndexes: ['byExternalAccount'],
-      vault: ['secretsmanager:GetSecretValue', 'secretsmanager:DeleteSecret'],
+      tokenIndexes: ['byExternalAccount'],
+      // Opens both tokens for the revocation at the provider, then removes them.
+      vault: ['open-access', 'open-refresh', 'remove'],
       secrets: CLIENT_CREDENTIAL_KEYS,
       publishEvents: true,
     },
@@ -204,8 +204,9 @@ export const HANDLERS = {
         sources: ['dynamodb:UpdateItem'],
         activity: ['dynamodb:PutItem'],
       },
-      connectionIndexes: ['byExternalAccount'],
-      vault: ['secretsmanager:DeleteSecret'],
+      tokenIndexes: ['byExternalAccount'],
+      // Never opens tokens: removes them on uninstall and erases them on shop/redact.
+      vault: ['remove'],
       // Shopify signs with the app's client secret (read as a pair by clientCredentials); Stripe with its
       // endpoint secret; HighLevel deliveries name the app id, the prefix of our client id.
       secrets: [

@@ -46,12 +46,18 @@ export class IntegrationsStack extends Stack {
       importExisting: settings.importClientSecrets,
     });
     const tables = new ImportedTables(this, 'CoreTables', { tablePrefix: settings.tablePrefix });
-    const vault = new TokenVault(this, 'TokenVault');
+    const vault = new TokenVault(this, 'TokenVault', {
+      stage: settings.stage,
+      tablePrefix: settings.tablePrefix,
+      backend: settings.tokenVault,
+      readFallback: settings.tokenReadFallback,
+      deletionProtection: settings.stage === 'prod',
+    });
     const bus = events.EventBus.fromEventBusName(this, 'SharedBus', settings.eventBusName);
 
     // Stateless: handlers, their routes and schedule.
     const functions = new ServiceFunctions(this, 'Handlers', {
-      environment: handlerEnvironment(settings),
+      environment: handlerEnvironment(settings, { keyArn: vault.key?.keyArn }),
       logRetentionDays: settings.logRetentionDays,
       reservedConcurrency: settings.reservedConcurrency,
       preflight: settings.cors.preflight,
@@ -110,6 +116,8 @@ export class IntegrationsStack extends Stack {
       });
     }
     new CfnOutput(this, 'OAuthStatesTableName', { value: states.table.tableName });
+    new CfnOutput(this, 'OAuthTokensTableName', { value: vault.table.tableName });
+    if (vault.key) new CfnOutput(this, 'TokenKeyArn', { value: vault.key.keyArn });
     new CfnOutput(this, 'TokenAccessFunctionArn', { value: functions.get('token-access').functionArn });
     // Where the jobs service's deploy reads the ARN it invokes (a stack output is only readable by name of this stack).
     new ssm.StringParameter(this, 'TokenAccessFunctionArnParameter', {

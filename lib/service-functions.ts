@@ -61,9 +61,8 @@ export class ServiceFunctions extends Construct {
       for (const [table, actions] of Object.entries(access.tables ?? {})) {
         if (actions?.length) props.tables.grant(fn, table as ImportedTableName, ...actions);
       }
-      for (const index of access.connectionIndexes ?? [])
-        props.tables.grantQuery(fn, 'platform-connections', index);
-      if (access.vault?.length) props.vault.grant(fn, ...access.vault);
+      if (access.tokenIndexes?.length) props.vault.grantQuery(fn, access.tokenIndexes);
+      if (access.vault?.length) props.vault.grant(fn, access.vault);
       if (access.secrets?.length)
         props.clientSecrets.grantRead(fn, access.secrets, (id, reason) => fn.acknowledge(id, reason));
       if (access.publishEvents) props.bus.grantPutEventsTo(fn);

@@ -1,4 +1,4 @@
-// `npm start`: the whole service on this machine — bundles, DynamoDB Local, AWS stand-ins, the local
+// `npm start`: the whole service on this machine — bundles, DynamoDB Local, moto's KMS, AWS stand-ins, the local
 // authorization server, and the HTTP front with the connect page. Ctrl-C stops everything it started.
 //
 // Two origins, as in production: the connect page (playing appUrl) on PORT (default 3000) and the API (playing
@@ -7,7 +7,8 @@
 //
 // Environment: LOCAL_DATA_DIR (default .local); LOCAL_BUILD_DIR (default .local/build). A dependency is started only when
 // its endpoint is not given: AWS_ENDPOINT_URL_DYNAMODB (else DynamoDB Local), AWS_ENDPOINT_URL_SECRETS_MANAGER
-// (else the file-backed stand-ins), PROVIDER_ENDPOINT_OVERRIDES (else the local authorization server).
+// (else the file-backed stand-ins), AWS_ENDPOINT_URL_KMS (else moto_server; TOKEN_KEY_ID else the stage's key there),
+// PROVIDER_ENDPOINT_OVERRIDES (else the local authorization server).
 // `.credentials.local.json` (git-ignored) points providers at their real endpoints: see docs/local-run.md.
 import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { existsSync, readFileSync } from 'node:fs';
@@ -28,6 +29,7 @@ import { localHighLevelKey, localStripeWebhookSecret } from './local/webhook-key
 import { devToken } from './local/authorizer';
 import { bundleHandlers } from './local/bundle';
 import { createTables, localClient, startDynamoLocal, type DynamoLocal } from './local/dynamo-local';
+import { ensureTokenKey, startKmsLocal, type KmsLocal } from './local/kms-local';
 import { startLocalServer, type LambdaHandler, type LocalServer } from './local/server';
 import { showMetricsReadably } from './local/metrics-console';
 
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
   let dynamoLocal: DynamoLocal | undefined;
+  let kmsLocal: KmsLocal | undefined;
   let aws: AwsStandins | undefined;
   let auth: AuthServer | undefined;
   let front: LocalServer | undefined;
@@ -80,6 +83,7 @@ async function main(): Promise<void> {
       () => auth?.stop(),
       () => aws?.stop(),
       () => dynamoLocal?.stop(),
+      () => kmsLocal?.stop(),
     ]) {
       await Promise.resolve(step()).catch((error) =>
         process.stderr.write(`stop: ${(error as Error).message}\n`),
@@ -126,6 +130,12 @@ async function main(): Promise<void> {
       env.AWS_ENDPOINT_URL_DYNAMODB = dynamoLocal.endpoint;
     }
     await createTables(env.AWS_ENDPOINT_URL_DYNAMODB, env.TABLE_PREFIX);
+    // Tokens are sealed with KMS data keys, as on a deployed stage (dynamodb-kms unless TOKEN_VAULT says otherwise).
+    if (!env.AWS_ENDPOINT_URL_KMS) {
+      kmsLocal = await startKmsLocal();
+      env.AWS_ENDPOINT_URL_KMS = kmsLocal.endpoint;
+    }
+    env.TOKEN_KEY_ID ??= await ensureTokenKey(env.AWS_ENDPOINT_URL_KMS, env.STAGE);
     const db = localClient(env.AWS_ENDPOINT_URL_DYNAMODB);
     for (const user of DEV_USERS) {
       await db.send(
@@ -223,6 +233,9 @@ async function main(): Promise<void> {
       say(`  real providers: ${Object.keys(real).join(', ')} (from .credentials.local.json)`);
     say(
       `  DynamoDB:       ${env.AWS_ENDPOINT_URL_DYNAMODB}${dynamoLocal ? ' (DynamoDB Local, in memory)' : ''}, tables ${env.TABLE_PREFIX}-*`,
+    );
+    say(
+      `  token vault:    ${env.TOKEN_VAULT ?? 'dynamodb-kms'}, table ${env.TABLE_PREFIX}-oauth-tokens, KMS ${env.AWS_ENDPOINT_URL_KMS}${kmsLocal ? ' (moto_server)' : ''}`,
     );
     say(
       `  data folders:   ${rel(join(dataDir, 'aws'))} (secrets.json, events.jsonl), ${rel(buildDir)} (bundles)`,

@@ -4,7 +4,14 @@ import { TOKEN_PATTERN, randomToken } from '../oauth/random';
 import { completionKey, unseal } from '../oauth/seal';
 import { PROVIDER_IDS, isProviderId, resolveProvider } from '../providers/registry';
 import type { ProviderEntry } from '../providers/types';
-import { activity, connectionItem, newSourceId, sourceItem, type ConnectionItem } from '../records/shapes';
+import {
+  activity,
+  connectionItem,
+  newSourceId,
+  sourceItem,
+  tokenLookup,
+  type ConnectionItem,
+} from '../records/shapes';
 import { clientCredentials } from '../store/client-credentials';
 import { consumeCompletion, type CompletionRecord } from '../store/completions';
 import { DETAIL_TYPES, publish } from '../store/events';
@@ -17,7 +24,7 @@ import {
   writeReconnection,
 } from '../store/records';
 import { physicalTableName } from '../store/tables';
-import { createTokens, replaceTokens, scheduleDeletion, tokenSecretName } from '../store/vault';
+import { tokenSecretName, tokenVault, vaultSettings } from '../store/vault';
 import { originMatcher, withCors } from '../shared/cors';
 import { readEnv } from '../shared/env';
 import { ServiceError } from '../shared/errors';
@@ -50,6 +57,9 @@ const fromApp = originMatcher(env.allowedOrigins);
 const statesTable = physicalTableName(env.tablePrefix, 'oauth-states');
 const userAccountsTable = physicalTableName(env.tablePrefix, 'user-accounts');
 const tables = recordTables(env.tablePrefix);
+const settings = vaultSettings(env);
+const vault = tokenVault(settings);
+const lookupTables = { tokens: settings.table, connections: tables.connections };
 
 const CompleteBody = v.strictObject({
   completion: v.pipe(v.string(), v.regex(TOKEN_PATTERN)),
@@ -68,7 +78,7 @@ async function discard(provider: ProviderEntry, document: TokenDocument | undefi
       provider,
       document,
       credentials,
-      connectionsTable: tables.connections,
+      lookupTables,
       ids: { provider: provider.id },
     });
   } catch {
@@ -189,9 +199,9 @@ interface Connect {
   ids: Record<string, string>;
 }
 
-/** A new source: secret created, then the records; the secret is deleted again if the records fail. */
+/** A new source: tokens stored, then the records; the tokens are deleted again if the records fail. */
 async function storeNew(x: Connect): Promise<void> {
-  await createTokens(x.secretName, x.document);
+  await vault.create(x, x.document, tokenLookup(x.provider, x.document));
   try {
     await writeNewConnection(
       tables,
@@ -210,7 +220,7 @@ async function storeNew(x: Connect): Promise<void> {
       ),
     );
   } catch (error) {
-    logger.error('records not written; deleting the new token secret', {
+    logger.error('records not written; deleting the new tokens', {
       ...x.ids,
       cause: (error as Error)?.name,
     });
@@ -243,9 +253,9 @@ async function underRefreshLease(x: Connect, work: () => Promise<void>): Promise
   }
 }
 
-/** A reconnect: a new version of the source's secret (restored or recreated if needed), then the records. */
+/** A reconnect: the user's new tokens replace whatever is stored (whatever its version), then the records. */
 async function storeReconnect(x: Connect): Promise<void> {
-  await replaceTokens(x.secretName, x.document);
+  await vault.replace(x, x.document, tokenLookup(x.provider, x.document));
   try {
     await writeReconnection(
       tables,
@@ -281,11 +291,13 @@ async function storeReconnect(x: Connect): Promise<void> {
   }
 }
 
-/** Schedules deletion of a secret this request created; a failure is logged for cleanup, never thrown. */
+/** Deletes the tokens of a new source this request created (never announced); a failure is logged, never thrown. */
 async function forget(x: Connect): Promise<void> {
-  await scheduleDeletion(x.secretName).catch((e) =>
-    logger.error('token secret left for cleanup', { ...x.ids, cause: (e as Error)?.name }),
-  );
+  await vault
+    .remove(x, 'now')
+    .catch((e: unknown) =>
+      logger.error('new tokens left for cleanup', { ...x.ids, cause: (e as Error)?.name }),
+    );
 }
 
 /**
@@ -374,7 +386,7 @@ async function target(
     return previous;
   }
   if (!key) return undefined;
-  const same = (await connectionsByExternalKey(tables.connections, key))
+  const same = (await connectionsByExternalKey(lookupTables, key))
     .filter(
       (c) => c.accountId === record.accountId && c.provider === provider.id && c.status !== 'disconnected',
     )

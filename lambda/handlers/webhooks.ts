@@ -5,6 +5,7 @@ import { clientCredentials } from '../store/client-credentials';
 import { claimDelivery, completeDelivery, deliveryKey, releaseDelivery } from '../store/deliveries';
 import { recordTables } from '../store/records';
 import { physicalTableName } from '../store/tables';
+import { tokenVault, vaultSettings } from '../store/vault';
 import { secretUnderPrefix } from '../store/webhook-secrets';
 import { readEnv } from '../shared/env';
 import { ServiceError, isServiceError } from '../shared/errors';
@@ -20,6 +21,8 @@ import type { WebhookRequest, WebhookScheme } from '../webhooks/types';
 const env = readEnv();
 const statesTable = physicalTableName(env.tablePrefix, 'oauth-states');
 const tables = recordTables(env.tablePrefix);
+const tokensTable = physicalTableName(env.tablePrefix, 'oauth-tokens');
+const vault = tokenVault(vaultSettings(env));
 
 /** Larger bodies are refused unread: every delivery this endpoint handles is a few KB. */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -125,7 +128,7 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
   }
   try {
     const summary = await applyDelivery(
-      { tables, statesTable, eventBusName: env.eventBusName },
+      { tables, statesTable, tokensTable, vault, eventBusName: env.eventBusName },
       claim,
       providerId,
       delivery,

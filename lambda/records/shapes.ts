@@ -128,6 +128,17 @@ export function refreshDueAt(provider: ProviderEntry, document: TokenDocument): 
   return new Date(Math.min(...valid)).toISOString();
 }
 
+/** What the oauth-tokens item is looked up by for a document: its external account and next refresh. */
+export function tokenLookup(
+  provider: ProviderEntry,
+  document: TokenDocument,
+): { externalKey?: string; refreshDueAt?: string } {
+  return {
+    externalKey: externalKey(provider.id, document.externalAccount),
+    refreshDueAt: refreshDueAt(provider, document),
+  };
+}
+
 /** The connection item for a token document (fresh connect, reconnect or refresh). */
 export function connectionItem(
   provider: ProviderEntry,

@@ -14,6 +14,9 @@ export const ENV = {
   forcedRefreshMinutes: 'FORCED_REFRESH_MINUTES',
   longThrottleMinutes: 'LONG_THROTTLE_MINUTES',
   allowedOrigins: 'CORS_ALLOWED_ORIGINS',
+  tokenVault: 'TOKEN_VAULT',
+  tokenKeyId: 'TOKEN_KEY_ID',
+  tokenReadFallback: 'TOKEN_VAULT_READ_FALLBACK',
 } as const;
 
 export type EnvKey = keyof typeof ENV;

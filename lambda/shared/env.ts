@@ -38,6 +38,22 @@ export interface HandlerEnv {
   longThrottleMinutes: number;
   /** Origin rules whose pages may call start, complete and disconnect (lambda/shared/cors.ts); default the app's. */
   allowedOrigins: string[];
+  /** Where tokens live (lambda/store/vault.ts); default dynamodb-kms. */
+  tokenVault: VaultBackend;
+  /** KMS key (ARN or alias) that wraps the data keys; required in dynamodb-kms mode. */
+  tokenKeyId: string;
+  /** While a stage migrates: a missing item is read from its Secrets Manager secret. */
+  tokenReadFallback: boolean;
+}
+
+export const VAULT_BACKENDS = ['dynamodb-kms', 'secrets-manager'] as const;
+export type VaultBackend = (typeof VAULT_BACKENDS)[number];
+
+function vaultBackend(name: string): VaultBackend {
+  const value = process.env[name] || 'dynamodb-kms';
+  if (!(VAULT_BACKENDS as readonly string[]).includes(value))
+    throw new Error(`environment variable ${name} must be ${VAULT_BACKENDS.join(' or ')}`);
+  return value as VaultBackend;
 }
 
 function stripeMode(name: string): 'live' | 'test' {
@@ -81,5 +97,8 @@ export function readEnv(): HandlerEnv {
     forcedRefreshMinutes: minutes(ENV.forcedRefreshMinutes, 5),
     longThrottleMinutes: minutes(ENV.longThrottleMinutes, 15),
     allowedOrigins: readAllowedOrigins(),
+    tokenVault: vaultBackend(ENV.tokenVault),
+    tokenKeyId: process.env[ENV.tokenKeyId] ?? '',
+    tokenReadFallback: process.env[ENV.tokenReadFallback] === 'true',
   };
 }

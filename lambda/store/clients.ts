@@ -1,7 +1,8 @@
 // AWS SDK clients, created once per container and reused across invocations, each call bounded in time.
-// Endpoints honour AWS_ENDPOINT_URL_DYNAMODB / _SECRETS_MANAGER / _EVENTBRIDGE (the SDK reads them itself).
+// Endpoints honour AWS_ENDPOINT_URL_DYNAMODB / _SECRETS_MANAGER / _EVENTBRIDGE / _KMS (the SDK reads them itself).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AWS_MAX_ATTEMPTS, AWS_REQUEST_TIMEOUT_MS } from '../shared/aws-limits';
 
@@ -30,3 +31,4 @@ export const CLIENT_OPTIONS = {
 export const dynamo = /* @__PURE__ */ new DynamoDBClient(CLIENT_OPTIONS);
 export const secrets = /* @__PURE__ */ new SecretsManagerClient(CLIENT_OPTIONS);
 export const events = /* @__PURE__ */ new EventBridgeClient(CLIENT_OPTIONS);
+export const kms = /* @__PURE__ */ new KMSClient(CLIENT_OPTIONS);

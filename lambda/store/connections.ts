@@ -1,7 +1,6 @@
-// The platform-connections adapter for the token lifecycle: reads, health updates and the refresh-due index.
+// The platform-connections adapter for the token lifecycle: reads, health updates and the refresh fields of the record.
 import {
   GetItemCommand,
-  QueryCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
   type AttributeValue,
@@ -12,7 +11,6 @@ import type { ActivityItem, ConnectionItem, ConnectionStatus } from '../records/
 import { dynamo } from './clients';
 import { fromItem, isConditionalFailure, toItem } from './item';
 import type { RecordTables } from './records';
-import { CONNECTION_INDEX } from './tables';
 
 /**
  * A connection as the token lifecycle sees it: the records contract plus the refresh bookkeeping this
@@ -440,35 +438,4 @@ export async function markDisconnected(
     if (lostRace(error)) return false;
     throw error;
   }
-}
-
-export interface DuePage {
-  connections: ConnectionRecord[];
-  next?: Record<string, AttributeValue>;
-}
-
-/**
- * One page of connections due for a refresh (index byRefreshDue, oldest due first).
- * @example const page = await queryDueConnections(table, new Date().toISOString(), 25)
- */
-export async function queryDueConnections(
-  tableName: string,
-  nowIso: string,
-  limit: number,
-  startKey?: Record<string, AttributeValue>,
-): Promise<DuePage> {
-  const out = await dynamo.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: CONNECTION_INDEX.byRefreshDue,
-      KeyConditionExpression: 'refreshPartition = :p AND refreshDueAt <= :now',
-      ExpressionAttributeValues: toItem({ ':p': 'refresh', ':now': nowIso }),
-      Limit: limit,
-      ExclusiveStartKey: startKey,
-    }),
-  );
-  return {
-    connections: (out.Items ?? []).map((item) => fromItem<ConnectionRecord>(item) as ConnectionRecord),
-    next: out.LastEvaluatedKey,
-  };
 }

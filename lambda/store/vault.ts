@@ -1,74 +1,26 @@
-// The token vault: one Secrets Manager secret per source at sources/{accountId}/{sourceId}/oauth-tokens.
-import {
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  RestoreSecretCommand,
-} from '@aws-sdk/client-secrets-manager';
-import type { TokenDocument } from '../oauth/token-document';
-import { secrets } from './clients';
+// The token vault: one interface (read, create, replace with a version check, remove), two backends picked by the stage.
+import type { HandlerEnv } from '../shared/env';
+import { physicalTableName } from './tables';
+import { dynamoKmsVault } from './vault-dynamodb';
+import type { TokenVault, VaultSettings } from './vault-entry';
+import { secretsManagerVault } from './vault-secrets';
 
-/** Secret name of a source's tokens (the audit's path). */
-export function tokenSecretName(accountId: string, sourceId: string): string {
-  return `sources/${accountId}/${sourceId}/oauth-tokens`;
+export { VersionConflict, infoOf } from './vault-entry';
+export type { Lookup, TokenInfo, TokenRef, TokenVault, VaultEntry, VaultSettings } from './vault-entry';
+export { tokenSecretName } from './vault-secrets';
+
+export function vaultSettings(env: HandlerEnv): VaultSettings {
+  return {
+    stage: env.stage,
+    table: physicalTableName(env.tablePrefix, 'oauth-tokens'),
+    backend: env.tokenVault,
+    keyId: env.tokenKeyId,
+    readFallback: env.tokenReadFallback,
+  };
 }
 
-/** Creates the secret of a new source. */
-export async function createTokens(name: string, document: TokenDocument): Promise<void> {
-  await secrets.send(
-    new CreateSecretCommand({
-      Name: name,
-      SecretString: JSON.stringify(document),
-      Description: `OAuth tokens of a ${document.provider} source (listbackup-integrations)`,
-      Tags: [
-        { Key: 'service', Value: 'listbackup-integrations' },
-        { Key: 'provider', Value: document.provider },
-      ],
-    }),
-  );
-}
-
-/** Writes a new version of an existing source's secret (reconnect, refresh). */
-export async function putTokens(name: string, document: TokenDocument): Promise<void> {
-  await secrets.send(new PutSecretValueCommand({ SecretId: name, SecretString: JSON.stringify(document) }));
-}
-
-/**
- * Writes a reconnect's tokens whatever happened to the source's secret: a new version when it exists,
- * restored first when a disconnect scheduled it for deletion, created when a redact removed it.
- */
-export async function replaceTokens(name: string, document: TokenDocument): Promise<void> {
-  try {
-    await putTokens(name, document);
-  } catch (error) {
-    const n = (error as { name?: string }).name;
-    if (n === 'ResourceNotFoundException') return createTokens(name, document);
-    if (n !== 'InvalidRequestException') throw error;
-    await secrets.send(new RestoreSecretCommand({ SecretId: name }));
-    await putTokens(name, document);
-  }
-}
-
-/** Reads the current token document, or undefined when the secret does not exist. */
-export async function readTokens(name: string): Promise<TokenDocument | undefined> {
-  try {
-    const out = await secrets.send(new GetSecretValueCommand({ SecretId: name }));
-    return out.SecretString ? (JSON.parse(out.SecretString) as TokenDocument) : undefined;
-  } catch (error) {
-    const n = (error as { name?: string }).name;
-    if (n === 'ResourceNotFoundException' || n === 'InvalidRequestException') return undefined;
-    throw error;
-  }
-}
-
-/** Schedules deletion (7-day recovery window, the shortest Secrets Manager allows). Missing secrets are fine. */
-export async function scheduleDeletion(name: string): Promise<void> {
-  try {
-    await secrets.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: 7 }));
-  } catch (error) {
-    const n = (error as { name?: string }).name;
-    if (n === 'ResourceNotFoundException' || n === 'InvalidRequestException') return;
-    throw error;
-  }
+/** The vault of a stage; nothing outside lambda/store knows which backend it is. */
+export function tokenVault(settings: VaultSettings): TokenVault {
+  // A missing key id fails the first write (not the import): reads of the item need no key id.
+  return settings.backend === 'secrets-manager' ? secretsManagerVault(settings) : dynamoKmsVault(settings);
 }

@@ -1,6 +1,5 @@
-// Secrets the webhooks function reads (Stripe's signing secret, HighLevel's client id) and the immediate token deletion of shop/redact.
+// Secrets the webhooks function reads (Stripe's signing secret, HighLevel's client id).
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { ServiceError } from '../shared/errors';
 import { PLACEHOLDER_PREFIX } from './client-credentials';
 import { secrets } from './clients';
@@ -45,18 +44,4 @@ export async function secretUnderPrefix(prefix: string, key: string, maxAgeSecon
     );
   }
   return value;
-}
-
-/**
- * Deletes a token secret without a recovery window (shop/redact: nothing recoverable stays). A secret that
- * is gone, or already scheduled for deletion by the uninstall, is fine: its value is unreadable either way.
- */
-export async function deleteTokensNow(name: string): Promise<void> {
-  try {
-    await secrets.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
-  } catch (error) {
-    const n = (error as { name?: string }).name;
-    if (n === 'ResourceNotFoundException' || n === 'InvalidRequestException') return;
-    throw error;
-  }
 }

@@ -1,11 +1,13 @@
-// What the token lifecycle needs to know about its stage: tables, bus, client secrets, endpoint overrides.
+// What the token lifecycle needs to know about its stage: tables, vault, bus, client secrets, endpoint overrides.
 import type { EndpointOverrides } from '../providers/types';
 import { readEnv, type HandlerEnv } from '../shared/env';
 import { recordTables, type RecordTables } from '../store/records';
 import { physicalTableName } from '../store/tables';
+import { tokenVault, vaultSettings, type TokenVault } from '../store/vault';
 
 export interface TokenConfig {
-  tables: RecordTables & { states: string };
+  tables: RecordTables & { states: string; tokens: string };
+  vault: TokenVault;
   eventBusName: string;
   secretPrefix: string;
   credentialsMaxAgeSeconds: number;
@@ -19,7 +21,12 @@ export interface TokenConfig {
 /** The configuration of a handler environment (lambda/shared/env.ts). */
 export function tokenConfig(env: HandlerEnv = readEnv()): TokenConfig {
   return {
-    tables: { ...recordTables(env.tablePrefix), states: physicalTableName(env.tablePrefix, 'oauth-states') },
+    tables: {
+      ...recordTables(env.tablePrefix),
+      states: physicalTableName(env.tablePrefix, 'oauth-states'),
+      tokens: physicalTableName(env.tablePrefix, 'oauth-tokens'),
+    },
+    vault: tokenVault(vaultSettings(env)),
     eventBusName: env.eventBusName,
     secretPrefix: env.secretPrefix,
     credentialsMaxAgeSeconds: env.credentialsMaxAgeSeconds,

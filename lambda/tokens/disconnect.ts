@@ -1,4 +1,4 @@
-// Disconnecting a source: revoke at the provider where possible, delete the token secret, mark it disconnected.
+// Disconnecting a source: revoke at the provider where possible, delete its tokens, mark it disconnected.
 import type { RevocationOutcome } from '../oauth/revoke';
 import type { TokenDocument } from '../oauth/token-document';
 import { resolveProvider } from '../providers/registry';
@@ -11,7 +11,6 @@ import { clientCredentials } from '../store/client-credentials';
 import { getConnection, markDisconnected, recordRevocationAttempt } from '../store/connections';
 import { DETAIL_TYPES, publish } from '../store/events';
 import { getSource } from '../store/sources';
-import { readTokens, scheduleDeletion } from '../store/vault';
 import type { TokenConfig } from './config';
 import type { SourceRef } from './refresh';
 import { revokeUnlessShared } from './revocation';
@@ -42,7 +41,7 @@ async function revoke(
       provider,
       document,
       credentials,
-      connectionsTable: config.tables.connections,
+      lookupTables: config.tables,
       except: ref,
       ids,
     });
@@ -53,7 +52,7 @@ async function revoke(
 }
 
 /**
- * Revokes (best effort), schedules the token secret for deletion, then records the disconnect with
+ * Revokes (best effort), deletes the tokens from the vault, then records the disconnect with
  * activity and event. Repeating it is a no-op answering the first outcome. The provider is asked first so
  * that a crash before the records are written leaves a disconnect that a retry completes.
  * @throws ServiceError source_not_found
@@ -74,10 +73,10 @@ export async function disconnectSource(
 
   let revocation: RevocationOutcome = 'not_supported';
   if (provider.revocation) {
-    const document = await readTokens(connection.tokenSecretName);
+    const document = await (await config.vault.read(ref))?.openAll();
     const attempt = connection.revocationAttempt;
     if (!document && attempt && attempt.at >= (connection.grantedAt ?? connection.createdAt)) {
-      // A retry: the first attempt revoked and scheduled the tokens' deletion, then its records failed.
+      // A retry: the first attempt revoked and deleted the tokens, then its records failed.
       revocation = attempt.outcome;
     } else {
       revocation = await revoke(config, provider, document, ref, ids);
@@ -85,7 +84,7 @@ export async function disconnectSource(
         await recordRevocationAttempt(config.tables.connections, connection, revocation, Date.now());
     }
   }
-  await scheduleDeletion(connection.tokenSecretName);
+  await config.vault.remove(ref, 'recoverable');
 
   const now = Date.now();
   const source = await getSource(config.tables.sources, ref.accountId, ref.sourceId);

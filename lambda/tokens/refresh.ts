@@ -3,7 +3,7 @@ import { randomToken } from '../oauth/random';
 import { refreshedDocument, type TokenDocument } from '../oauth/token-document';
 import { resolveProvider } from '../providers/registry';
 import type { ProviderEntry } from '../providers/types';
-import { refreshDueAt } from '../records/shapes';
+import { refreshDueAt, tokenLookup } from '../records/shapes';
 import { ServiceError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { clientCredentials } from '../store/client-credentials';
@@ -15,7 +15,8 @@ import {
   type ForcedRefreshRecord,
 } from '../store/connections';
 import { acquireLease, leaseKey, releaseLease, renewLease } from '../store/leases';
-import { putTokens, readTokens } from '../store/vault';
+import { setRefreshDue } from '../store/token-items';
+import { VersionConflict, infoOf, type TokenInfo, type VaultEntry } from '../store/vault';
 import type { TokenConfig } from './config';
 import { toNeedsReauth } from './health';
 import { retryAfter } from './refusal';
@@ -45,6 +46,12 @@ export interface SourceRef {
 export interface FreshTokens {
   connection: ConnectionRecord;
   provider: ProviderEntry;
+  /** The stored document's fields other than the tokens. */
+  info: TokenInfo;
+  /**
+   * The document with the access token (no refresh token). A `scheduled` run that did not refresh does not
+   * open the tokens: its accessToken is empty.
+   */
   document: TokenDocument;
   /** This call refreshed at the provider (false: the stored or another caller's tokens were fresh). */
   refreshed: boolean;
@@ -92,11 +99,29 @@ async function storedTokens(
   config: TokenConfig,
   connection: ConnectionRecord,
   provider: ProviderEntry,
-): Promise<TokenDocument> {
-  const document = await readTokens(connection.tokenSecretName);
-  if (document) return document;
+): Promise<VaultEntry> {
+  const entry = await config.vault.read(connection);
+  if (entry) return entry;
   await toNeedsReauth(config, connection, provider, 'tokens_missing');
   throw new ServiceError('needs_reauth', 'no tokens are stored for the source; reconnect it');
+}
+
+/** What the refresh policy reads of stored tokens: their times and whether a refresh token exists (no values). */
+function timesOf(info: TokenInfo): TokenDocument {
+  const { refreshable, ...fields } = info;
+  return { ...fields, accessToken: '', refreshToken: refreshable ? 'stored' : undefined };
+}
+
+/** The stored tokens handed out as they are: the access part opened, except for a scheduled run. */
+async function asStored(
+  connection: ConnectionRecord,
+  provider: ProviderEntry,
+  entry: VaultEntry,
+  mode: RefreshMode,
+): Promise<FreshTokens> {
+  const document = mode === 'scheduled' ? timesOf(entry.info) : await entry.openAccess();
+  if (mode === 'scheduled') delete document.refreshToken;
+  return { connection, provider, info: entry.info, document, refreshed: false };
 }
 
 /** A stale document that cannot be refreshed: usable until it expires, then the user must reconnect. */
@@ -104,9 +129,10 @@ async function withoutRefreshToken(
   config: TokenConfig,
   connection: ConnectionRecord,
   provider: ProviderEntry,
-  document: TokenDocument,
+  entry: VaultEntry,
+  mode: RefreshMode,
 ): Promise<FreshTokens> {
-  if (!isExpired(document, Date.now())) return { connection, provider, document, refreshed: false };
+  if (!isExpired(timesOf(entry.info), Date.now())) return asStored(connection, provider, entry, mode);
   await toNeedsReauth(config, connection, provider, 'no_refresh_token');
   throw new ServiceError(
     'needs_reauth',
@@ -114,13 +140,16 @@ async function withoutRefreshToken(
   );
 }
 
-function staleFor(
+async function staleFor(
   mode: RefreshMode,
   provider: ProviderEntry,
-  document: TokenDocument,
+  entry: VaultEntry,
   forced: ForcedRefresh | undefined,
-): boolean {
-  return forced ? forced.rejected(document) : isStale(mode, provider, document, Date.now());
+): Promise<boolean> {
+  // Only a forced refresh compares the stored access token (one Decrypt); expiry needs no opening.
+  return forced
+    ? forced.rejected(await entry.openAccess())
+    : isStale(mode, provider, timesOf(entry.info), Date.now());
 }
 
 function cooldownError(connection: ConnectionRecord): ServiceError {
@@ -135,7 +164,7 @@ async function failed(
   config: TokenConfig,
   connection: ConnectionRecord,
   provider: ProviderEntry,
-  used: TokenDocument,
+  used: VaultEntry,
   error: ServiceError,
 ): Promise<never> {
   const kind = failureKind(error.code);
@@ -154,8 +183,8 @@ async function failed(
   }
   if (kind === 'reauth') {
     // A holder whose lease outlived ours may have rotated the token under us: that is not a dead grant.
-    const latest = await readTokens(connection.tokenSecretName);
-    if (latest?.refreshToken && latest.refreshToken !== used.refreshToken) {
+    const latest = await config.vault.read(connection);
+    if (latest && latest.version !== used.version) {
       throw new ServiceError('retryable', 'the tokens were refreshed concurrently; try again');
     }
     await toNeedsReauth(config, connection, provider, 'invalid_grant', now);
@@ -172,6 +201,15 @@ async function failed(
   const refreshFailureCount = (connection.lastErrorCode ? (connection.refreshFailureCount ?? 0) : 0) + 1;
   // A provider's Retry-After is kept by every caller and by the refresher, not only by our retries.
   const waitMs = error.retryAfterMs ?? 0;
+  // Never earlier than the connection was due anyway: a failed on-demand refresh must not bring the
+  // refresher's keep-alive forward.
+  const dueAt = new Date(
+    Math.max(
+      nextAttemptAt(refreshFailureCount, now),
+      now + waitMs,
+      connection.refreshDueAt ? Date.parse(connection.refreshDueAt) : 0,
+    ),
+  ).toISOString();
   await recordRefreshFailure(
     config.tables.connections,
     connection,
@@ -180,18 +218,11 @@ async function failed(
       failureDays,
       refreshFailureCount,
       refreshBackoffUntil: new Date(now + Math.max(FAILURE_COOLDOWN_MS, waitMs)).toISOString(),
-      // Never earlier than the connection was due anyway: a failed on-demand refresh must not bring the
-      // refresher's keep-alive forward.
-      refreshDueAt: new Date(
-        Math.max(
-          nextAttemptAt(refreshFailureCount, now),
-          now + waitMs,
-          connection.refreshDueAt ? Date.parse(connection.refreshDueAt) : 0,
-        ),
-      ).toISOString(),
+      refreshDueAt: dueAt,
     },
     now,
   );
+  if (connection.refreshPartition) await setRefreshDue(config.tables.tokens, connection, dueAt);
   logger.warn('token refresh failed', {
     ...logIds(connection),
     error: error.code,
@@ -200,6 +231,40 @@ async function failed(
     ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
   });
   throw new ServiceError(callerCode(error.code), error.message, { cause: error });
+}
+
+/**
+ * Writes the refreshed tokens on the version that was read. A lost race keeps what won: a newer refresh token is
+ * never replaced by ours. The one exception is an item that holds the very grant we just spent (a migration copied
+ * the old secret meanwhile): that one is stale by construction and is overwritten.
+ * @returns `next` when it was written, else the entry that stays
+ */
+async function save(
+  config: TokenConfig,
+  connection: ConnectionRecord,
+  provider: ProviderEntry,
+  basis: VaultEntry,
+  used: TokenDocument,
+  next: TokenDocument,
+): Promise<TokenDocument | VaultEntry> {
+  const lookup = tokenLookup(provider, next);
+  try {
+    await config.vault.replace(connection, next, lookup, basis);
+    return next;
+  } catch (error) {
+    if (!(error instanceof VersionConflict)) throw error;
+  }
+  const latest = await config.vault.read(connection);
+  if (latest && (await latest.openRefresh()).refreshToken === used.refreshToken) {
+    await config.vault.replace(connection, next, lookup, latest);
+    return next;
+  }
+  logger.warn('refreshed tokens not saved: the stored ones changed meanwhile', {
+    ...logIds(connection),
+    rotated: next.refreshToken !== used.refreshToken,
+  });
+  if (!latest) throw new ServiceError('disconnected', 'the source was disconnected during the refresh');
+  return latest;
 }
 
 /** The refresh itself, with the lease held: re-read everything, because another holder may have finished. */
@@ -213,12 +278,11 @@ async function refreshUnderLease(
 ): Promise<FreshTokens> {
   const connection = await activeConnection(config, ref);
   const provider = resolveProvider(connection.provider, config.endpointOverrides);
-  const document = await storedTokens(config, connection, provider);
-  if (!staleFor(mode, provider, document, forced))
-    return { connection, provider, document, refreshed: false };
-  if (!document.refreshToken) {
+  const entry = await storedTokens(config, connection, provider);
+  if (!(await staleFor(mode, provider, entry, forced))) return asStored(connection, provider, entry, mode);
+  if (!entry.info.refreshable) {
     if (forced) throw forced.unrefreshable();
-    return withoutRefreshToken(config, connection, provider, document);
+    return withoutRefreshToken(config, connection, provider, entry, mode);
   }
   if (inCooldown(connection, Date.now())) throw cooldownError(connection);
   // Another container may have forced a refresh since the first look: the bound is checked again.
@@ -229,12 +293,20 @@ async function refreshUnderLease(
     provider.id,
     config.credentialsMaxAgeSeconds,
   );
+  // Only the refresh part is opened: the access token about to be replaced is never decrypted.
+  const document = await entry.openRefresh();
   let next: TokenDocument;
   try {
-    const tokens = await refreshGrant(provider, document.refreshToken, credentials, document.shop, deadline);
+    const tokens = await refreshGrant(
+      provider,
+      document.refreshToken as string,
+      credentials,
+      document.shop,
+      deadline,
+    );
     next = refreshedDocument(document, tokens, Date.now(), provider.tokens);
   } catch (error) {
-    if (error instanceof ServiceError) return failed(config, connection, provider, document, error);
+    if (error instanceof ServiceError) return failed(config, connection, provider, entry, error);
     throw error;
   }
   // With rotation the old refresh token is dead from this moment on: the save gets a whole lease of its own,
@@ -242,10 +314,12 @@ async function refreshUnderLease(
   const renewed = await renewLease(config.tables.states, lease.key, lease.owner, Date.now(), LEASE_TTL_MS);
   if (!renewed) {
     // Only when our lease ran out before the provider answered. These tokens are the only valid ones, so
-    // they are saved all the same; a holder that failed with the spent token re-reads the vault first.
+    // they are saved all the same (on the version read; a lost race keeps the newer ones).
     logger.error('refresh lease lost before the tokens were saved; saving them anyway', logIds(connection));
   }
-  await putTokens(connection.tokenSecretName, next);
+  const saved = await save(config, connection, provider, entry, document, next);
+  if ('openAccess' in saved)
+    return { connection, provider, info: saved.info, document: await saved.openAccess(), refreshed: false };
   const now = Date.now();
   const stillActive = await markRefreshed(
     config.tables.connections,
@@ -265,7 +339,9 @@ async function refreshUnderLease(
     expiresAt: next.expiresAt,
   });
   if (!stillActive) throw new ServiceError('disconnected', 'the source was disconnected during the refresh');
-  return { connection, provider, document: next, refreshed: true };
+  const { refreshToken: _spent, ...handed } = next;
+  void _spent;
+  return { connection, provider, info: infoOf(next), document: handed, refreshed: true };
 }
 
 /**
@@ -283,12 +359,11 @@ export async function ensureFresh(
 ): Promise<FreshTokens> {
   const connection = await activeConnection(config, ref);
   const provider = resolveProvider(connection.provider, config.endpointOverrides);
-  let document = await storedTokens(config, connection, provider);
-  if (!staleFor(mode, provider, document, forced))
-    return { connection, provider, document, refreshed: false };
-  if (!document.refreshToken) {
+  let entry = await storedTokens(config, connection, provider);
+  if (!(await staleFor(mode, provider, entry, forced))) return asStored(connection, provider, entry, mode);
+  if (!entry.info.refreshable) {
     if (forced) throw forced.unrefreshable();
-    return withoutRefreshToken(config, connection, provider, document);
+    return withoutRefreshToken(config, connection, provider, entry, mode);
   }
   if (inCooldown(connection, Date.now())) throw cooldownError(connection);
   if (forced) await forced.admit(connection, provider, Date.now());
@@ -321,8 +396,7 @@ export async function ensureFresh(
       throw new ServiceError('retryable', 'another refresh of this source is taking long; try again shortly');
     }
     await sleep(leasePollMs());
-    document = (await readTokens(connection.tokenSecretName)) ?? document;
-    if (!staleFor(mode, provider, document, forced))
-      return { connection, provider, document, refreshed: false };
+    entry = (await config.vault.read(ref)) ?? entry;
+    if (!(await staleFor(mode, provider, entry, forced))) return asStored(connection, provider, entry, mode);
   }
 }

@@ -1,14 +1,16 @@
-// The scheduled refresher: pages through connections due for a refresh and refreshes each through the lease.
+// The scheduled refresher: pages through sources due for a refresh (own index) and refreshes each through the lease.
 import { resolveProvider } from '../providers/registry';
 import { refreshDueAt } from '../records/shapes';
 import { isServiceError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import {
+  getConnection,
   leaveRefreshIndex,
   postponeRefresh,
-  queryDueConnections,
   type ConnectionRecord,
 } from '../store/connections';
+import { dueSources, setRefreshDue, type DuePage } from '../store/token-items';
+import type { TokenRef } from '../store/vault';
 import type { TokenConfig } from './config';
 import { AWS_CALL_MAX_MS } from '../shared/aws-limits';
 import { REFRESH_WORST_CASE_MS } from './policy';
@@ -47,6 +49,27 @@ export interface RefresherSummary {
   stoppedEarly: boolean;
 }
 
+/** Out of both refresh indexes: the record's fields (contract) and the oauth-tokens item the refresher queries. */
+async function leave(config: TokenConfig, connection: ConnectionRecord): Promise<void> {
+  await leaveRefreshIndex(config.tables.connections, connection);
+  await setRefreshDue(config.tables.tokens, connection, undefined);
+}
+
+async function postpone(config: TokenConfig, connection: ConnectionRecord, dueAt: string): Promise<void> {
+  await postponeRefresh(config.tables.connections, connection, dueAt);
+  await setRefreshDue(config.tables.tokens, connection, dueAt);
+}
+
+async function refreshSource(
+  config: TokenConfig,
+  ref: TokenRef,
+): Promise<{ outcome: ConnectionOutcome; connection?: ConnectionRecord }> {
+  const connection = await getConnection(config.tables.connections, ref.accountId, ref.sourceId);
+  if (connection) return { outcome: await refreshOne(config, connection), connection };
+  await setRefreshDue(config.tables.tokens, ref, undefined);
+  return { outcome: 'skipped' };
+}
+
 async function refreshOne(config: TokenConfig, connection: ConnectionRecord): Promise<ConnectionOutcome> {
   const ids = {
     accountId: connection.accountId,
@@ -54,17 +77,23 @@ async function refreshOne(config: TokenConfig, connection: ConnectionRecord): Pr
     provider: connection.provider,
   };
   if (connection.status !== 'active') {
-    await leaveRefreshIndex(config.tables.connections, connection);
+    await leave(config, connection);
     return 'skipped';
   }
   try {
     const fresh = await ensureFresh(config, connection, 'scheduled');
     if (fresh.refreshed) return 'refreshed';
     // Not due by its tokens (refreshed elsewhere, or not refreshable): align the index so it is not picked again.
-    const due = refreshDueAt(resolveProvider(connection.provider, config.endpointOverrides), fresh.document);
-    if (!due) await leaveRefreshIndex(config.tables.connections, connection);
-    else if (due !== connection.refreshDueAt)
-      await postponeRefresh(config.tables.connections, connection, due);
+    const provider = resolveProvider(connection.provider, config.endpointOverrides);
+    const due = refreshDueAt(provider, {
+      ...fresh.document,
+      refreshToken: fresh.info.refreshable ? 'stored' : undefined,
+    });
+    if (!due) await leave(config, connection);
+    else {
+      if (due !== connection.refreshDueAt) await postponeRefresh(config.tables.connections, connection, due);
+      await setRefreshDue(config.tables.tokens, connection, due);
+    }
     return 'not_due';
   } catch (error) {
     if (isServiceError(error)) {
@@ -73,7 +102,7 @@ async function refreshOne(config: TokenConfig, connection: ConnectionRecord): Pr
         error.code === 'disconnected' ||
         error.code === 'source_not_found'
       ) {
-        await leaveRefreshIndex(config.tables.connections, connection);
+        await leave(config, connection);
         return 'needs_reauth';
       }
       // Transient failures pushed refreshDueAt forward already; a busy lease means another worker is on it.
@@ -82,17 +111,15 @@ async function refreshOne(config: TokenConfig, connection: ConnectionRecord): Pr
     } else {
       logger.error('scheduled refresh crashed', { ...ids, cause: (error as Error)?.name });
     }
-    await postponeRefresh(
-      config.tables.connections,
-      connection,
-      new Date(Date.now() + POSTPONE_MS).toISOString(),
-    ).catch((e) => logger.error('could not postpone the refresh', { ...ids, cause: (e as Error)?.name }));
+    await postpone(config, connection, new Date(Date.now() + POSTPONE_MS).toISOString()).catch((e) =>
+      logger.error('could not postpone the refresh', { ...ids, cause: (e as Error)?.name }),
+    );
     return 'postponed';
   }
 }
 
 /**
- * One run: query byRefreshDue for refreshDueAt <= now, page by page, PARALLEL at a time, until the
+ * One run: query the oauth-tokens index byRefreshDue for refreshDueAt <= now, page by page, PARALLEL at a time, until the
  * index is exhausted or `remainingMs()` drops below STOP_BEFORE_MS. What is left stays due for the next run.
  * @example await runRefresher(tokenConfig(), () => context.getRemainingTimeInMillis())
  */
@@ -107,15 +134,15 @@ export async function runRefresher(
   };
   const startedAt = new Date().toISOString();
   const tally = new RunTally();
-  let next: Awaited<ReturnType<typeof queryDueConnections>>['next'];
+  let next: DuePage['next'];
   do {
     if (remainingMs() < STOP_BEFORE_MS) {
       summary.stoppedEarly = true;
       break;
     }
-    const page = await queryDueConnections(config.tables.connections, startedAt, PAGE_SIZE, next);
+    const page = await dueSources(config.tables.tokens, startedAt, PAGE_SIZE, next);
     next = page.next;
-    const queue = [...page.connections];
+    const queue = [...page.sources];
     const worker = async () => {
       for (let connection = queue.shift(); connection; connection = queue.shift()) {
         if (remainingMs() < STOP_BEFORE_MS) {
@@ -123,9 +150,10 @@ export async function runRefresher(
           return;
         }
         summary.examined += 1;
-        const outcome = await refreshOne(config, connection);
+        const { outcome, connection: record } = await refreshSource(config, connection);
         summary.outcomes[outcome] += 1;
-        tally.add(resolveProvider(connection.provider, config.endpointOverrides), connection, TALLY[outcome]);
+        if (record)
+          tally.add(resolveProvider(record.provider, config.endpointOverrides), record, TALLY[outcome]);
       }
     };
     await Promise.all(Array.from({ length: PARALLEL }, worker));

@@ -5,14 +5,14 @@ import type { ClientCredentials } from '../oauth/http-request';
 import { externalKey, type TokenDocument } from '../oauth/token-document';
 import type { ProviderEntry } from '../providers/types';
 import { logger } from '../shared/logger';
-import { connectionsByExternalKey } from '../store/connection-lookup';
+import { connectionsByExternalKey, type LookupTables } from '../store/connection-lookup';
 
 export interface GuardedRevocation {
   provider: ProviderEntry;
   document: TokenDocument;
   credentials: ClientCredentials;
-  /** platform-connections table (index byExternalAccount). */
-  connectionsTable: string;
+  /** oauth-tokens (index byExternalAccount) and platform-connections: who else shares the external account. */
+  lookupTables: LookupTables;
   /** The connection being disconnected, which does not count as sharing its own grant. */
   except?: { accountId: string; sourceId: string };
   /** Ids for the log line. */
@@ -35,7 +35,7 @@ export async function revokeUnlessShared(r: GuardedRevocation): Promise<Revocati
     let sharedBy: number | 'unknown' = 'unknown';
     try {
       if (key) {
-        const others = (await connectionsByExternalKey(r.connectionsTable, key)).filter(
+        const others = (await connectionsByExternalKey(r.lookupTables, key)).filter(
           (c) =>
             c.status !== 'disconnected' &&
             !(r.except && c.accountId === r.except.accountId && c.sourceId === r.except.sourceId),

@@ -1,13 +1,12 @@
-// What a verified delivery does, connection by connection: records (one transaction) -> token secret -> event, resumable.
+// What a verified delivery does, connection by connection: records (one transaction) -> tokens -> event, resumable.
 import { PROVIDERS } from '../providers/registry';
 import type { ProviderId } from '../providers/types';
-import { activity, connectionIdOf, type ConnectionItem } from '../records/shapes';
-import { connectionsByExternalKey } from '../store/connection-lookup';
+import { activity, connectionIdOf } from '../records/shapes';
 import { recordPublished, type Claim } from '../store/deliveries';
 import { DETAIL_TYPES, publish } from '../store/events';
 import type { RecordTables } from '../store/records';
-import { scheduleDeletion, tokenSecretName } from '../store/vault';
-import { deleteTokensNow } from '../store/webhook-secrets';
+import { sourcesByExternalKey } from '../store/token-items';
+import type { TokenRef, TokenVault } from '../store/vault';
 import { applyRecordChange, type ConnectionRef, type RecordChange } from '../store/webhook-records';
 import { logger } from '../shared/logger';
 import { countHealthTransition } from '../metrics/emit';
@@ -16,6 +15,9 @@ import type { Delivery, WebhookAction } from './types';
 export interface EffectContext {
   tables: RecordTables;
   statesTable: string;
+  /** The oauth-tokens table: its byExternalAccount index finds the sources of a delivery. */
+  tokensTable: string;
+  vault: TokenVault;
   eventBusName: string;
 }
 
@@ -65,12 +67,12 @@ function message(step: Step, provider: ProviderId): string {
 }
 
 /**
- * The secret step: deletion scheduled on disconnect, immediate on redact, none on notify (nor on the
- * disconnect before a redact: the redact deletes at once). Idempotent.
+ * The token step: removed on disconnect (recoverable where the backend can), erased on redact, none on notify
+ * (nor on the disconnect before a redact: the redact erases at once). Idempotent.
  */
-async function secretStep(step: Step, secretName: string): Promise<void> {
-  if (step.kind === 'disconnect') await scheduleDeletion(secretName);
-  else if (step.kind === 'redact') await deleteTokensNow(secretName);
+async function tokenStep(ctx: EffectContext, step: Step, ref: TokenRef): Promise<void> {
+  if (step.kind === 'disconnect') await ctx.vault.remove(ref, 'recoverable');
+  else if (step.kind === 'redact') await ctx.vault.remove(ref, 'now');
 }
 
 async function publishStep(
@@ -134,7 +136,7 @@ async function applyStep(
     claim.applied.add(key);
     if (disconnects) countHealthTransition(provider, 'disconnected');
   }
-  await secretStep(step, tokenSecretName(ref.accountId, ref.sourceId));
+  await tokenStep(ctx, step, ref);
   await publishStep(ctx, step, provider, ref, delivery);
   await recordPublished(ctx.statesTable, claim, key);
   claim.published.add(key);
@@ -176,12 +178,12 @@ export async function applyDelivery(
 ): Promise<EffectSummary> {
   const action = delivery.action;
   if (action.kind === 'ignore') return { changed: 0, skipped: 0 };
-  const found: ConnectionItem[] = (
-    await Promise.all(action.externalKeys.map((k) => connectionsByExternalKey(ctx.tables.connections, k)))
+  // The external key starts with the provider id, so every source found is of this provider.
+  const found = (
+    await Promise.all(action.externalKeys.map((k) => sourcesByExternalKey(ctx.tokensTable, k)))
   ).flat();
   const refs = new Map<string, ConnectionRef>();
-  for (const c of found)
-    if (c.provider === provider) refs.set(refOf(c), { accountId: c.accountId, sourceId: c.sourceId });
+  for (const c of found) refs.set(refOf(c), { accountId: c.accountId, sourceId: c.sourceId });
   // A redacted connection record is gone from the index: finish it from the delivery's own progress.
   for (const key of claim.applied) {
     const [accountId, sourceId] = key.split('/');

@@ -1,4 +1,4 @@
-// A loopback HTTP proxy in front of DynamoDB Local that counts requests by operation and reads the consumed capacity.
+// A loopback HTTP proxy in front of DynamoDB Local (or moto's KMS) that counts requests by operation and reads DynamoDB's consumed capacity.
 import { Agent, createServer, request, type Server } from 'node:http';
 
 /** Service and operation of an AWS JSON-protocol request, from its X-Amz-Target header. */
@@ -11,7 +11,9 @@ export function awsOperation(target: string): { service: string; operation: stri
         ? 'SecretsManager'
         : prefix === 'AWSEvents'
           ? 'EventBridge'
-          : prefix || 'unknown';
+          : prefix === 'TrentService'
+            ? 'KMS'
+            : prefix || 'unknown';
   return { service, operation };
 }
 
@@ -56,7 +58,8 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
       let body = Buffer.concat(chunks);
       try {
         const input = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-        if (input.ReturnConsumedCapacity === undefined) {
+        // DynamoDB only (a KMS request through the same proxy is forwarded as it came).
+        if (amzTarget.startsWith('DynamoDB_') && input.ReturnConsumedCapacity === undefined) {
           body = Buffer.from(JSON.stringify({ ...input, ReturnConsumedCapacity: 'TOTAL' }));
         }
       } catch {

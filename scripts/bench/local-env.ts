@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { ENV } from '../../lambda/shared/env-names';
 import { startAwsStandins, type AwsStandins } from '../local/aws-standins';
 import { createTables, startDynamoLocal, type DynamoLocal } from '../local/dynamo-local';
+import { ensureTokenKey, startKmsLocal, type KmsLocal } from '../local/kms-local';
 import { startCountingProxy, type CountingProxy } from './counting-proxy';
 import { BENCH_PROVIDER } from './flow-events';
 import { startTokenEndpoint, type TokenEndpoint } from './token-endpoint';
@@ -17,6 +18,10 @@ const DUMMY_AWS = { AWS_REGION: 'us-west-2', AWS_ACCESS_KEY_ID: 'bench', AWS_SEC
 export interface LocalEnv {
   dynamo: DynamoLocal;
   proxy: CountingProxy;
+  /** moto_server's KMS and a counting proxy in front of it (the handlers seal tokens with the bench stage's key). */
+  kms: KmsLocal;
+  kmsProxy: CountingProxy;
+  tokenKeyId: string;
   aws: AwsStandins;
   token: TokenEndpoint;
   /**
@@ -24,7 +29,7 @@ export interface LocalEnv {
    * `countDynamo` routes DynamoDB through the counting proxy.
    */
   handlerEnv(countDynamo: boolean): Record<string, string>;
-  /** AWS requests by X-Amz-Target so far: DynamoDB at the proxy, Secrets Manager and EventBridge at the stand-ins. */
+  /** AWS requests by X-Amz-Target so far: DynamoDB and KMS at their proxies, Secrets Manager and EventBridge at the stand-ins. */
   awsCalls(): Record<string, number>;
   stop(): Promise<void>;
 }
@@ -42,6 +47,11 @@ export async function startLocalEnv(dir: string): Promise<LocalEnv> {
     stops.push(() => proxy.stop());
     const aws = await startAwsStandins(dir);
     stops.push(() => aws.stop());
+    const kms = await startKmsLocal();
+    stops.push(() => kms.stop());
+    const kmsProxy = await startCountingProxy(kms.endpoint);
+    stops.push(() => kmsProxy.stop());
+    const tokenKeyId = await ensureTokenKey(kms.endpoint, 'bench');
     const token = await startTokenEndpoint(CLIENT_ID);
     stops.push(() => token.stop());
 
@@ -82,6 +92,9 @@ export async function startLocalEnv(dir: string): Promise<LocalEnv> {
       AWS_ENDPOINT_URL_DYNAMODB: countDynamo ? proxy.endpoint : dynamo.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: aws.endpoint,
+      AWS_ENDPOINT_URL_KMS: kmsProxy.endpoint,
+      [ENV.tokenVault]: 'dynamodb-kms',
+      [ENV.tokenKeyId]: tokenKeyId,
       AWS_EC2_METADATA_DISABLED: 'true',
       // The SDK warns once per process on Node < 22 (this machine runs 20); the Lambda runtime (Node 24) never does.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -90,10 +103,13 @@ export async function startLocalEnv(dir: string): Promise<LocalEnv> {
     return {
       dynamo,
       proxy,
+      kms,
+      kmsProxy,
+      tokenKeyId,
       aws,
       token,
       handlerEnv,
-      awsCalls: () => ({ ...proxy.counts(), ...aws.calls() }),
+      awsCalls: () => ({ ...proxy.counts(), ...kmsProxy.counts(), ...aws.calls() }),
       stop,
     };
   } catch (error) {

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --write] [-- --profile]`: bundle sizes, cold starts on the stack's Node 24, AWS
+// `npm run bench [-- --quick] [-- --write] [-- --profile] [-- --vault]`: bundle sizes, cold starts on the stack's Node 24, AWS
 // calls per flow, warm latency and CPU, a local load run and the cost per flow, printed as markdown. Every child
 // process it starts is stopped. One module a measurement (measure-*.ts); this file only composes them.
 import { execFileSync } from 'node:child_process';
@@ -14,6 +14,7 @@ import { reportBundles } from './measure-bundles';
 import { awsCalls } from './measure-calls';
 import { coldStarts } from './measure-cold';
 import { costs } from './measure-cost';
+import { measureVaults } from './measure-vault';
 import { loadRun } from './measure-load';
 import { warmProfiles, warmRuns } from './measure-warm';
 import { lambdaNode, machineNode } from './node-runtime';
@@ -75,6 +76,11 @@ async function main(): Promise<void> {
       profileDir: args.has('--profile') ? path.join(ROOT, '.bench-profiles') : undefined,
     };
 
+    if (args.has('--vault')) {
+      // Only the vault's calls and costs (a quick run while working on lambda/store/vault*.ts).
+      await measureVaults(local);
+      return;
+    }
     print(
       `Machine: ${machine()}. Handlers on Node ${node.version} (the stack's runtime), comparison rows on ` +
         `${process.version}. Commit ${commit()} (plus working tree). Command: \`npm run bench${QUICK ? ' -- --quick' : ''}\`.`,
@@ -88,6 +94,8 @@ async function main(): Promise<void> {
     if (bench.profileDir) await warmProfiles(bench);
     await loadRun(bench);
     costs(uses, warm);
+    progress('measuring the token vault backends');
+    await measureVaults(local);
     print(
       `Benchmark run time: ${ms(performance.now() - t0, 0)}; load average ${loadavg()[0].toFixed(1)} at the end.`,
     );

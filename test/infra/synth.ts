@@ -53,6 +53,13 @@ export const TEST_STAGES: Readonly<Record<string, unknown>> = {
     reservedConcurrency: { publicRoute: 7, refresher: 1 },
     refreshIntervalMinutes: 15,
   },
+  /** The fixed stage on the other vault backend. */
+  'fixed-secrets': {
+    ...FIXED,
+    tablePrefix: 'listbackup-fixed-secrets',
+    eventBusName: 'listbackup-fixed-secrets-events',
+    tokenVault: 'secrets-manager',
+  },
 };
 
 export interface Synthesized {

@@ -1,5 +1,4 @@
 // Token storage through the vault, reconnects, and accounts kept apart (one user in two accounts; non-members refused).
-import type { TokenDocument } from '../../lambda/oauth/token-document';
 import type { ActivityItem, ConnectionItem, SourceItem } from '../../lambda/records/shapes';
 import {
   getItem,
@@ -9,13 +8,13 @@ import {
   uniqueId,
   type FlowHarness,
 } from '../support/local-stack';
+import { stored } from '../support/vault';
 
 let h: FlowHarness;
-let readTokens: (name: string) => Promise<TokenDocument | undefined>;
+const readTokens = async (ref: { accountId: string; sourceId: string }) => (await stored(ref)).document;
 
 beforeAll(async () => {
   h = await startFlowHarness();
-  ({ readTokens } = await import('../../lambda/store/vault'));
 }, 60_000);
 
 afterAll(async () => {
@@ -27,7 +26,7 @@ describe('the token vault', () => {
     const caller = { userId: uniqueId('user'), accountId: uniqueId('acct') };
     await seedMember(caller.userId, caller.accountId);
     const { sourceId } = await h.connect('box', caller);
-    const document = await readTokens(`sources/${caller.accountId}/${sourceId}/oauth-tokens`);
+    const document = await readTokens({ accountId: caller.accountId, sourceId });
     expect(document).toMatchObject({
       version: 1,
       provider: 'box',
@@ -36,17 +35,18 @@ describe('the token vault', () => {
     });
     // The stored access token is real: the authorization server issued it to this client.
     expect(Date.parse(document!.expiresAt as string)).toBeGreaterThan(Date.now());
-    expect(await readTokens(`sources/${caller.accountId}/src_missing/oauth-tokens`)).toBeUndefined();
+    expect(await readTokens({ accountId: caller.accountId, sourceId: 'src_missing' })).toBeUndefined();
   });
 });
 
 describe('reconnect', () => {
-  it('updates the same source, connection and secret instead of creating new ones', async () => {
+  it('updates the same source, connection and stored tokens instead of creating new ones', async () => {
     const caller = { userId: uniqueId('user'), accountId: uniqueId('acct') };
     await seedMember(caller.userId, caller.accountId);
     const first = await h.connect('quickbooks', caller, { login: 'books-owner' });
-    const secretName = `sources/${caller.accountId}/${first.sourceId}/oauth-tokens`;
-    const firstDocument = await readTokens(secretName);
+    const ref = { accountId: caller.accountId, sourceId: first.sourceId };
+    const firstDocument = await readTokens(ref);
+    const firstVersion = (await stored(ref)).version;
 
     const second = await h.connect('quickbooks', caller, { login: 'books-owner', sourceId: first.sourceId });
     expect(second).toEqual({
@@ -62,9 +62,8 @@ describe('reconnect', () => {
       sourceId: first.sourceId,
     });
     expect(connection).toMatchObject({ status: 'active', externalAccount: firstDocument?.externalAccount });
-    const secret = h.aws.secrets()[secretName];
-    expect(secret.versions.filter((v) => v.value)).toHaveLength(2);
-    const current = await readTokens(secretName);
+    expect((await stored(ref)).version).toBe(firstVersion + 1);
+    const current = await readTokens(ref);
     expect(current?.accessToken).not.toBe(firstDocument?.accessToken);
     const types = (await itemsOf<ActivityItem>('activity', caller.accountId)).map((a) => a.type).sort();
     expect(types).toEqual(['integration.connected', 'integration.reconnected']);
@@ -90,8 +89,9 @@ describe('reconnect as another external account', () => {
     const caller = { userId: uniqueId('user'), accountId: uniqueId('acct') };
     await seedMember(caller.userId, caller.accountId);
     const first = await h.connect('hubspot', caller, { login: uniqueId('portal-a') });
-    const secretName = `sources/${caller.accountId}/${first.sourceId}/oauth-tokens`;
-    const before = await readTokens(secretName);
+    const ref = { accountId: caller.accountId, sourceId: first.sourceId };
+    const before = await readTokens(ref);
+    const versionBefore = (await stored(ref)).version;
     const revoked = async () => (await h.auth.stats()).revokedGrants.hubspot?.grants ?? 0;
     const revokedBefore = await revoked();
 
@@ -109,8 +109,8 @@ describe('reconnect as another external account', () => {
 
     // Nothing written: same source, connection, tokens and activity as before.
     expect(source.externalAccount).toEqual(before!.externalAccount);
-    expect((await readTokens(secretName))?.accessToken).toBe(before!.accessToken);
-    expect(h.aws.secrets()[secretName].versions.filter((v) => v.value)).toHaveLength(1);
+    expect((await readTokens(ref))?.accessToken).toBe(before!.accessToken);
+    expect((await stored(ref)).version).toBe(versionBefore);
     const types = (await itemsOf<ActivityItem>('activity', caller.accountId)).map((a) => a.type);
     expect(types).toEqual(['integration.connected']);
     // HubSpot's revocation ends only that token, so the unused new grant is revoked.

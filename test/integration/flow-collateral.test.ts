@@ -14,6 +14,7 @@ import {
   type Caller,
   type FlowHarness,
 } from '../support/local-stack';
+import { stored } from '../support/vault';
 
 let h: FlowHarness;
 let disconnectHandler: (event: ReturnType<typeof httpEvent>) => Promise<HttpResult>;
@@ -33,10 +34,8 @@ async function member(): Promise<Caller> {
   return caller;
 }
 
-function tokensOf(caller: Caller, sourceId: string): TokenDocument {
-  const secret = h.aws.secrets()[`sources/${caller.accountId}/${sourceId}/oauth-tokens`];
-  const current = secret.versions.find((v) => v.stages.includes('AWSCURRENT'));
-  return JSON.parse(current?.value as string) as TokenDocument;
+async function tokensOf(caller: Caller, sourceId: string): Promise<TokenDocument> {
+  return (await stored({ accountId: caller.accountId, sourceId })).document as TokenDocument;
 }
 
 /** A refresh grant sent straight to the authorization server: 200 while the grant is alive. */
@@ -84,7 +83,7 @@ describe.each(['stripe', 'google'] as const)('%s: the account-linking defence', 
     }
     expect(refused.statusCode).toBe(403);
     expect(await revokedGrants(provider)).toBe(before);
-    expect(await refreshStatus(provider, tokensOf(victim, sourceId))).toBe(200);
+    expect(await refreshStatus(provider, await tokensOf(victim, sourceId))).toBe(200);
     // The skip is logged (and counted as RevocationSkipped, checked in the metrics unit tests).
     const skip = output
       .text()
@@ -106,7 +105,7 @@ describe.each(['stripe', 'google'] as const)('%s: the account-linking defence', 
     const completion = appRedirect.searchParams.get('completion') as string;
     await expireStateItem(completionKey(completion));
     expect((await h.confirm(provider, caller, completion)).statusCode).toBe(400);
-    expect(await refreshStatus(provider, tokensOf(caller, sourceId))).toBe(200);
+    expect(await refreshStatus(provider, await tokensOf(caller, sourceId))).toBe(200);
   });
 
   it('without another connection of that account, the refused grant is still revoked', async () => {
@@ -127,9 +126,9 @@ it('stripe: a disconnect in one ListBackup account leaves the same Stripe accoun
   const inB = await h.connect('stripe', b, { login });
   const first = await disconnect(a, inA.sourceId);
   expect(first).toEqual({ status: 200, body: { status: 'disconnected', revocation: 'skipped' } });
-  expect(await refreshStatus('stripe', tokensOf(b, inB.sourceId))).toBe(200);
+  expect(await refreshStatus('stripe', await tokensOf(b, inB.sourceId))).toBe(200);
   // The last connection of that Stripe account is revoked as before.
-  const documentB = tokensOf(b, inB.sourceId);
+  const documentB = await tokensOf(b, inB.sourceId);
   const last = await disconnect(b, inB.sourceId);
   expect(last.body.revocation).toBe('revoked');
   expect(await refreshStatus('stripe', documentB)).toBe(400);

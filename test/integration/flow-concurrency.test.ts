@@ -14,10 +14,11 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const secretsOf = (accountId: string) =>
-  Object.keys(h.aws.secrets()).filter((name) => name.startsWith(`sources/${accountId}/`));
+/** Sources of the account with sealed tokens in the vault. */
+const sealedOf = async (accountId: string) =>
+  (await itemsOf<{ access?: unknown }>('oauth-tokens', accountId)).filter((i) => i.access !== undefined);
 
-it('50 concurrent callbacks with one state: one pending outcome, 49 invalid_state, one exchange; then one secret and one source', async () => {
+it('50 concurrent callbacks with one state: one pending outcome, 49 invalid_state, one exchange; then one sealed token item and one source', async () => {
   const caller = { userId: uniqueId('user'), accountId: uniqueId('acct') };
   await seedMember(caller.userId, caller.accountId);
   const started = await h.startFlow('dropbox', caller);
@@ -36,7 +37,7 @@ it('50 concurrent callbacks with one state: one pending outcome, 49 invalid_stat
   const confirmed = await h.confirm('dropbox', caller, pending[0].get('completion') as string);
   expect(confirmed.statusCode).toBe(200);
   expect(await itemsOf<SourceItem>('sources', caller.accountId)).toHaveLength(1);
-  expect(secretsOf(caller.accountId)).toHaveLength(1);
+  expect(await sealedOf(caller.accountId)).toHaveLength(1);
 });
 
 it('50 concurrent confirmations of one completion: exactly one source', async () => {
@@ -50,6 +51,6 @@ it('50 concurrent confirmations of one completion: exactly one source', async ()
   expect(codes.filter((c) => c === 'connected')).toHaveLength(1);
   expect(codes.filter((c) => c === 'invalid_completion')).toHaveLength(49);
   expect(await itemsOf<SourceItem>('sources', caller.accountId)).toHaveLength(1);
-  expect(secretsOf(caller.accountId)).toHaveLength(1);
+  expect(await sealedOf(caller.accountId)).toHaveLength(1);
   expect(h.aws.events().filter((e) => e.Detail?.includes(caller.accountId))).toHaveLength(1);
 });

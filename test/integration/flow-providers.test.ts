@@ -13,6 +13,7 @@ import {
   uniqueId,
   type FlowHarness,
 } from '../support/local-stack';
+import { stored } from '../support/vault';
 
 let h: FlowHarness;
 
@@ -110,9 +111,9 @@ describe.each(PROVIDER_IDS)('%s: connect end to end', (provider) => {
     const activity = await itemsOf<ActivityItem>('activity', caller.accountId);
     expect(activity.map((a) => a.type)).toEqual(['integration.connected']);
 
-    // Tokens in the vault (the Secrets Manager stand-in), readable as a token document.
-    const secret = h.aws.secrets()[source?.tokenSecretName as string];
-    const document = JSON.parse(secret.versions.at(-1)?.value as string) as TokenDocument;
+    // Tokens in the vault (sealed in the oauth-tokens item), readable as a token document.
+    const document = (await stored({ accountId: caller.accountId, sourceId: answer.sourceId }))
+      .document as TokenDocument;
     expect(document).toMatchObject({ version: 1, provider, tokenType: expect.stringMatching(/^bearer$/i) });
     expect(document.accessToken.length).toBeGreaterThan(20);
     expect(document.refreshToken?.length).toBeGreaterThan(20);

@@ -2,8 +2,8 @@
 // and complete, the request id on every line, and no token, code, state or secret on any line.
 import type { ProviderId } from '../../lambda/providers/types';
 import type { HttpEvent, HttpResult } from '../../lambda/shared/http';
-import { tokenSecretName } from '../../lambda/store/vault';
 import { TEST_API_URL } from '../support/constants';
+import { stored } from '../support/vault';
 import { consentOverHttp } from '../support/auth-server';
 import { captureOutput } from '../support/capture';
 import { emfPoints, pointsOf } from '../support/emf';
@@ -118,9 +118,8 @@ describe('a connect flow', () => {
     expect(flowId).not.toContain(state);
 
     // Nothing secret on any line: state, code, completion id, tokens, client secret.
-    const secret =
-      h.aws.secrets()[tokenSecretName(caller.accountId, JSON.parse(done.result.body as string).sourceId)];
-    const tokens = JSON.parse(secret.versions.at(-1)?.value as string) as {
+    const sourceId = (JSON.parse(done.result.body as string) as { sourceId: string }).sourceId;
+    const tokens = (await stored({ accountId: caller.accountId, sourceId })).document as {
       accessToken: string;
       refreshToken: string;
     };

@@ -6,13 +6,13 @@ import type { ConnectionRecord } from '../../lambda/store/connections';
 import type { AccessToken } from '../../lambda/tokens/token-access';
 import { closeDb, getItem, putItem, queryPartition } from '../support/dynamo';
 import { startTokenServer, type TokenServer } from '../support/token-server';
+import { seedTokens } from '../support/vault';
 import {
   connect,
   eventsFor,
   newCaller,
   refreshDirectly,
   refreshRequests,
-  secretName,
   startWorld,
   vault,
   type Caller,
@@ -21,7 +21,6 @@ import {
 
 let world: TokenWorld;
 let tokens: typeof import('../../lambda/tokens/token-access');
-let store: { putTokens: (name: string, d: TokenDocument) => Promise<void> };
 let leases: typeof import('../../lambda/store/leases');
 let tokenAccessHandler: typeof import('../../lambda/handlers/token-access').handler;
 /** A loopback "provider" that answers 503 to every token request. */
@@ -30,7 +29,6 @@ let down: TokenServer;
 beforeAll(async () => {
   world = await startWorld();
   tokens = await import('../../lambda/tokens/token-access');
-  store = await import('../../lambda/store/vault');
   leases = await import('../../lambda/store/leases');
   tokenAccessHandler = (await import('../../lambda/handlers/token-access')).handler;
   down = await startTokenServer();
@@ -56,9 +54,9 @@ async function connected(
 
 /** Rewrites the stored expiry so the access token is still valid but inside the refresh margin. */
 async function expireSoon(ref: Ref, msLeft = 60_000): Promise<TokenDocument> {
-  const document = vault(world, ref).document as TokenDocument;
+  const document = (await vault(world, ref)).document as TokenDocument;
   const stale = { ...document, expiresAt: new Date(Date.now() + msLeft).toISOString() };
-  await store.putTokens(secretName(ref), stale);
+  await seedTokens(ref, stale);
   return stale;
 }
 
@@ -81,7 +79,7 @@ describe('token access', () => {
   it('hands out the stored token when it is fresh, with provider and external account, without a refresh', async () => {
     const ref = await connected('quickbooks');
     const before = await refreshRequests(world, 'quickbooks');
-    const stored = vault(world, ref).document as TokenDocument;
+    const stored = (await vault(world, ref)).document as TokenDocument;
     const token = await access().getAccessToken(ref);
     expect(token).toEqual<AccessToken>({
       accessToken: stored.accessToken,
@@ -98,7 +96,7 @@ describe('token access', () => {
   it('refreshes before expiry: new token, new secret version, connection updated', async () => {
     const ref = await connected('quickbooks');
     const stale = await expireSoon(ref);
-    const versions = vault(world, ref).versions;
+    const versions = (await vault(world, ref)).versions;
     const before = await refreshRequests(world, 'quickbooks');
     const startedAt = Date.now();
 
@@ -109,7 +107,7 @@ describe('token access', () => {
     expect(Date.parse(token.expiresAt as string)).toBeGreaterThan(Date.parse(stale.expiresAt as string));
     // The old token had not expired yet: this was a refresh ahead of expiry.
     expect(Date.parse(stale.expiresAt as string)).toBeGreaterThan(Date.now());
-    const after = vault(world, ref);
+    const after = await vault(world, ref);
     expect(after.versions).toBe(versions + 1);
     expect(after.document?.accessToken).toBe(token.accessToken);
     expect(after.document?.externalAccount).toEqual(stale.externalAccount);
@@ -126,14 +124,14 @@ describe('token access', () => {
     const ref = await connected('box');
     const stale = await expireSoon(ref);
     await access().getAccessToken(ref);
-    const rotated = vault(world, ref).document as TokenDocument;
+    const rotated = (await vault(world, ref)).document as TokenDocument;
     expect(rotated.refreshToken).toBeDefined();
     expect(rotated.refreshToken).not.toBe(stale.refreshToken);
 
     // A second refresh through the service spends the stored (newest) one and works.
     await expireSoon(ref);
     await access().getAccessToken(ref);
-    const newest = vault(world, ref).document as TokenDocument;
+    const newest = (await vault(world, ref)).document as TokenDocument;
     expect(newest.refreshToken).not.toBe(rotated.refreshToken);
 
     const old = await refreshDirectly(world, 'box', stale.refreshToken as string);
@@ -155,7 +153,7 @@ describe('token access', () => {
     } finally {
       await scripted.stop();
     }
-    expect(vault(world, ref).document?.refreshToken).toBe(stale.refreshToken);
+    expect((await vault(world, ref)).document?.refreshToken).toBe(stale.refreshToken);
     // ... and that kept refresh token still works at the real server.
     await expireSoon(ref);
     const next = await access().getAccessToken(ref);
@@ -165,7 +163,7 @@ describe('token access', () => {
   it("refuses a rotating provider's refresh answer without refresh_token: nothing saved, counted as failing", async () => {
     const ref = await connected('box');
     const stale = await expireSoon(ref);
-    const versions = vault(world, ref).versions;
+    const versions = (await vault(world, ref)).versions;
     const scripted = await startTokenServer();
     try {
       scripted.script('/token', {
@@ -178,7 +176,7 @@ describe('token access', () => {
     } finally {
       await scripted.stop();
     }
-    expect(vault(world, ref)).toMatchObject({ document: stale, versions });
+    expect(await vault(world, ref)).toMatchObject({ document: stale, versions });
     expect(await connection(ref)).toMatchObject({
       status: 'active',
       lastErrorCode: 'invalid_token_response',
@@ -203,7 +201,7 @@ describe('token access', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => access(false).getAccessToken(ref)));
     expect(await refreshRequests(world, 'box')).toBe(before + 1);
     expect(new Set(results.map((r) => r.accessToken)).size).toBe(1);
-    expect(results[0].accessToken).toBe(vault(world, ref).document?.accessToken);
+    expect(results[0].accessToken).toBe((await vault(world, ref)).document?.accessToken);
     expect(
       await leases.readLease(world.config.tables.states, leases.leaseKey(ref.accountId, ref.sourceId)),
     ).toBeUndefined();
@@ -227,7 +225,7 @@ describe('token access', () => {
 
     expect(Date.now()).toBeGreaterThanOrEqual(crashedUntil);
     expect(await refreshRequests(world, 'box')).toBe(before + 1);
-    expect(token.accessToken).toBe(vault(world, ref).document?.accessToken);
+    expect(token.accessToken).toBe((await vault(world, ref)).document?.accessToken);
     // Released by its new holder; the crashed holder's late release finds nothing of its own.
     expect(await leases.readLease(world.config.tables.states, key)).toBeUndefined();
     expect(await leases.releaseLease(world.config.tables.states, key, 'crashed-worker')).toBe(false);
@@ -270,7 +268,7 @@ describe('token access', () => {
     const refreshed = await refreshing;
 
     // Whichever wrote second, the vault holds the reconnect's grant, not the old grant's refreshed tokens.
-    const stored = vault(world, ref).document as TokenDocument;
+    const stored = (await vault(world, ref)).document as TokenDocument;
     expect(stored.accessToken).not.toBe(refreshed.accessToken);
     expect((await refreshDirectly(world, 'box', stored.refreshToken as string)).status).toBe(200);
   });
@@ -307,13 +305,13 @@ describe('token access', () => {
     const afterReconnect = await queryPartition<ActivityItem>('activity', 'accountId', ref.accountId);
     expect(afterReconnect.filter((a) => a.type === 'integration.restored')).toHaveLength(1);
     const token = await access().getAccessToken(ref);
-    expect(token.accessToken).toBe(vault(world, ref).document?.accessToken);
+    expect(token.accessToken).toBe((await vault(world, ref)).document?.accessToken);
   });
 
   it('5xx -> bounded retries with backoff, nothing changed, then a fast retryable during the cooldown', async () => {
     const ref = await connected('box');
     const stale = await expireSoon(ref);
-    const versions = vault(world, ref).versions;
+    const versions = (await vault(world, ref)).versions;
     const broken = tokens.createTokenAccess({
       ...world.config,
       endpointOverrides: { box: { tokenEndpoint: `${down.url}/token` } },
@@ -324,7 +322,7 @@ describe('token access', () => {
     await expect(broken.getAccessToken(ref)).rejects.toMatchObject({ code: 'retryable' });
 
     expect(hits() - hitsBefore).toBe(3);
-    const after = vault(world, ref);
+    const after = await vault(world, ref);
     expect(after.versions).toBe(versions);
     expect(after.document).toEqual(stale);
     const record = await connection(ref);
@@ -369,7 +367,10 @@ describe('token access', () => {
     const ref = await connected('dropbox');
     await expireSoon(ref);
     const ok = await tokenAccessHandler({ accountId: ref.accountId, sourceId: ref.sourceId });
-    expect(ok).toMatchObject({ provider: 'dropbox', accessToken: vault(world, ref).document?.accessToken });
+    expect(ok).toMatchObject({
+      provider: 'dropbox',
+      accessToken: (await vault(world, ref)).document?.accessToken,
+    });
     expect(await tokenAccessHandler({ accountId: ref.accountId })).toMatchObject({
       error: 'invalid_request',
     });
@@ -382,7 +383,7 @@ describe('token access', () => {
       error: 'source_not_found',
       message: expect.any(String),
     });
-    const document = vault(world, ref).document as TokenDocument;
+    const document = (await vault(world, ref)).document as TokenDocument;
     const logs = world.output.text();
     expect(logs).toContain('tokens refreshed');
     expect(logs).not.toContain(document.accessToken);
@@ -418,7 +419,7 @@ describe('faults at the provider and in AWS', () => {
       expect(record?.failureDays ?? []).toEqual([]);
       expect(record?.refreshFailureCount).toBeUndefined();
       expect(record?.refreshBackoffUntil).toBeUndefined();
-      expect(vault(world, ref).document).toEqual(stale);
+      expect((await vault(world, ref)).document).toEqual(stale);
       const lines = world.output
         .text()
         .slice(logsBefore)
@@ -510,7 +511,7 @@ describe('faults at the provider and in AWS', () => {
 
     expect(await refreshRequests(world, 'box')).toBe(before + 1);
     expect(b.accessToken).toBe(a.accessToken);
-    expect(vault(world, ref).document?.accessToken).toBe(a.accessToken);
+    expect((await vault(world, ref)).document?.accessToken).toBe(a.accessToken);
     expect(await connection(ref)).toMatchObject({ status: 'active', lastErrorCode: null });
     expect(eventsFor(world, 'Connection Needs Reauth', ref.sourceId)).toHaveLength(0);
   }, 60_000);
@@ -539,7 +540,10 @@ describe('faults at the provider and in AWS', () => {
     const token = await refreshing;
 
     expect(token.accessToken).toBe('at-late');
-    expect(vault(world, ref).document).toMatchObject({ accessToken: 'at-late', refreshToken: 'rt-late' });
+    expect((await vault(world, ref)).document).toMatchObject({
+      accessToken: 'at-late',
+      refreshToken: 'rt-late',
+    });
     const lost = world.output
       .text()
       .slice(logsBefore)

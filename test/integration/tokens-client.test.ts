@@ -14,32 +14,23 @@ import {
 } from '../../clients/token-access';
 import type { TokenDocument } from '../../lambda/oauth/token-document';
 import type { ConnectionRecord } from '../../lambda/store/connections';
+import { seedTokens } from '../support/vault';
 import { esbuildOptions, handlerEntry } from '../../lib/bundling';
 import { closeDb, getItem, putItem } from '../support/dynamo';
 import { httpEvent } from '../support/events';
 import { startLambdaStandin, type LambdaStandin } from '../support/lambda-standin';
 import { startTokenServer, type TokenServer } from '../support/token-server';
-import {
-  connect,
-  newCaller,
-  refreshRequests,
-  secretName,
-  startWorld,
-  vault,
-  type TokenWorld,
-} from './tokens-world';
+import { connect, newCaller, refreshRequests, startWorld, vault, type TokenWorld } from './tokens-world';
 
 let world: TokenWorld;
 let lambda: LambdaStandin;
 let scripted: TokenServer;
 let sdk: LambdaClient;
 let dir: string;
-let store: typeof import('../../lambda/store/vault');
 const seen = new Set<TokenAccessErrorCode>();
 
 beforeAll(async () => {
   world = await startWorld();
-  store = await import('../../lambda/store/vault');
   scripted = await startTokenServer();
   dir = mkdtempSync(join(tmpdir(), 'token-access-bundle-'));
   const bundle = join(dir, 'token-access.mjs');
@@ -95,8 +86,8 @@ async function connected(provider: 'box' | 'quickbooks' | 'dropbox' | 'gohighlev
 
 /** The stored token inside its refresh margin, so the next request refreshes. */
 async function expireSoon(ref: { accountId: string; sourceId: string }) {
-  const document = vault(world, ref).document as TokenDocument;
-  await store.putTokens(secretName(ref), {
+  const document = (await vault(world, ref)).document as TokenDocument;
+  await seedTokens(ref, {
     ...document,
     expiresAt: new Date(Date.now() + 60_000).toISOString(),
   });
@@ -218,8 +209,8 @@ describe('the token-access client', () => {
     const keap = await connected('box');
     const record = await getItem<ConnectionRecord>('platform-connections', keap.ref);
     await putItem('platform-connections', { ...record, provider: 'keap' });
-    const document = vault(world, keap.ref).document as TokenDocument;
-    await store.putTokens(secretName(keap.ref), {
+    const document = (await vault(world, keap.ref)).document as TokenDocument;
+    await seedTokens(keap.ref, {
       ...document,
       provider: 'keap',
       expiresAt: new Date(Date.now() + 60_000).toISOString(),

@@ -8,6 +8,8 @@ import type { ConnectionRecord } from '../../lambda/store/connections';
 import { fromItem, toItem } from '../../lambda/store/item';
 import { physicalTableName, type TableName } from '../../lambda/store/tables';
 import type { TokenConfig } from '../../lambda/tokens/config';
+import { readEnv } from '../../lambda/shared/env';
+import { tokenVault, vaultSettings } from '../../lambda/store/vault';
 import { closeDb, getItem, queryPartition } from '../support/dynamo';
 import { httpEvent } from '../support/events';
 import { startTokenServer, type TokenServer } from '../support/token-server';
@@ -25,8 +27,6 @@ import {
 
 let world: TokenWorld;
 let down: TokenServer;
-let putTokens: (name: string, d: TokenDocument) => Promise<void>;
-let createTokens: (name: string, d: TokenDocument) => Promise<void>;
 let disconnectSource: typeof import('../../lambda/tokens/disconnect').disconnectSource;
 let runRefresher: typeof import('../../lambda/tokens/refresher').runRefresher;
 
@@ -34,7 +34,6 @@ type Ref = Caller & { sourceId: string; login: string };
 
 beforeAll(async () => {
   world = await startWorld();
-  ({ putTokens, createTokens } = await import('../../lambda/store/vault'));
   ({ disconnectSource } = await import('../../lambda/tokens/disconnect'));
   ({ runRefresher } = await import('../../lambda/tokens/refresher'));
   down = await startTokenServer();
@@ -57,21 +56,6 @@ async function connected(
   return { ...caller, sourceId, login };
 }
 
-async function expireSoon(ref: Ref): Promise<TokenDocument> {
-  const document = vault(world, ref).document as TokenDocument;
-  const stale = { ...document, expiresAt: new Date(Date.now() + 60_000).toISOString() };
-  await putTokens(secretName(ref), stale);
-  return stale;
-}
-
-/** Moves the stored document's obtainedAt back: its refresh token has idled that many days. */
-async function idleFor(ref: Ref, days: number): Promise<TokenDocument> {
-  const document = vault(world, ref).document as TokenDocument;
-  const idle = { ...document, obtainedAt: new Date(Date.now() - days * 86_400_000).toISOString() };
-  await putTokens(secretName(ref), idle);
-  return idle;
-}
-
 const revocations = async (provider: 'box' | 'gohighlevel') =>
   Object.values((await world.auth.stats()).revocations[provider] ?? {}).reduce((a, b) => a + b, 0);
 
@@ -86,9 +70,9 @@ function deleteEvent(ref: Ref, caller: Caller = ref, query?: Record<string, stri
 }
 
 describe('disconnect', () => {
-  it('revokes at the provider, schedules the secret for deletion, marks disconnected; a repeat is a no-op', async () => {
+  it('revokes at the provider, deletes the stored tokens, marks disconnected; a repeat is a no-op', async () => {
     const ref = await connected('box');
-    const refreshToken = vault(world, ref).document?.refreshToken as string;
+    const refreshToken = (await vault(world, ref)).document?.refreshToken as string;
     const before = await revocations('box');
 
     const first = await world.handlers.disconnect(deleteEvent(ref));
@@ -100,8 +84,15 @@ describe('disconnect', () => {
       status: 400,
       error: 'invalid_grant',
     });
-    expect(vault(world, ref).deletedAt).toEqual(expect.any(Number));
-    expect(world.aws.calls()['secretsmanager.DeleteSecret']).toBeGreaterThanOrEqual(1);
+    expect((await vault(world, ref)).removed).toBe(true);
+    // The item keeps only its lookup of the external account (a later webhook) and the removal mark.
+    const item = await getItem<Record<string, unknown>>('oauth-tokens', {
+      accountId: ref.accountId,
+      sourceId: ref.sourceId,
+    });
+    expect(item).toMatchObject({ removedAt: expect.any(String) });
+    for (const gone of ['access', 'refresh', 'info', 'refreshPartition', 'refreshDueAt'])
+      expect(item).not.toHaveProperty(gone);
     const record = await getItem<ConnectionRecord>('platform-connections', {
       accountId: ref.accountId,
       sourceId: ref.sourceId,
@@ -155,7 +146,7 @@ describe('disconnect', () => {
       revocation: 'not_supported',
     });
     expect(await revocations('gohighlevel')).toBe(0);
-    expect(vault(world, ref).deletedAt).toEqual(expect.any(Number));
+    expect((await vault(world, ref)).removed).toBe(true);
   });
 
   it('a failing revocation does not stop the local disconnect; the outcome says so', async () => {
@@ -167,7 +158,7 @@ describe('disconnect', () => {
     const result = await disconnectSource(config, ref, ref.userId);
     expect(result).toEqual({ status: 'disconnected', revocation: 'failed', changed: true });
     expect(down.requests.filter((r) => r.path === '/revoke')).toHaveLength(1);
-    expect(vault(world, ref).deletedAt).toEqual(expect.any(Number));
+    expect((await vault(world, ref)).removed).toBe(true);
     const record = await getItem<ConnectionRecord>('platform-connections', {
       accountId: ref.accountId,
       sourceId: ref.sourceId,
@@ -231,7 +222,7 @@ describe('disconnect', () => {
         })
       )?.status,
     ).toBe('active');
-    expect(vault(world, ref).deletedAt).toBeUndefined();
+    expect((await vault(world, ref)).removed).toBe(false);
   });
 });
 
@@ -252,7 +243,9 @@ describe('scheduled refresher', () => {
         connections: table('platform-connections'),
         activity: table('activity'),
         states: table('oauth-states'),
+        tokens: table('oauth-tokens'),
       },
+      vault: tokenVault(vaultSettings({ ...readEnv(), tablePrefix: prefix })),
     };
     // The handler reads TABLE_PREFIX at import: import it against the private tables.
     process.env.TABLE_PREFIX = prefix;
@@ -269,7 +262,7 @@ describe('scheduled refresher', () => {
     sourceId = ref.sourceId,
   ): Promise<Ref> {
     const client = db();
-    for (const t of ['sources', 'platform-connections'] as const) {
+    for (const t of ['sources', 'platform-connections', 'oauth-tokens'] as const) {
       const out = await client.send(
         new GetItemCommand({
           TableName: physicalTableName('lbtest', t),
@@ -277,12 +270,16 @@ describe('scheduled refresher', () => {
         }),
       );
       const item = fromItem<Record<string, unknown>>(out.Item) as Record<string, unknown>;
-      const extra = t === 'platform-connections' ? changes : {};
+      const extra =
+        t === 'platform-connections'
+          ? { ...changes, tokenSecretName: secretName({ ...ref, sourceId }) }
+          : t === 'oauth-tokens'
+            ? changes.refreshDueAt
+              ? { refreshPartition: 'refresh', refreshDueAt: changes.refreshDueAt }
+              : {}
+            : { tokenSecretName: secretName({ ...ref, sourceId }) };
       await client.send(
-        new PutItemCommand({
-          TableName: table(t),
-          Item: toItem({ ...item, sourceId, tokenSecretName: secretName({ ...ref, sourceId }), ...extra }),
-        }),
+        new PutItemCommand({ TableName: table(t), Item: toItem({ ...item, sourceId, ...extra }) }),
       );
     }
     client.destroy();
@@ -303,16 +300,31 @@ describe('scheduled refresher', () => {
   }
 
   const past = () => new Date(Date.now() - 60_000).toISOString();
+
+  /** Rewrites a copy's stored document on this describe's own vault table (the copies live there), kept due. */
+  async function rewriteHere(ref: Ref, change: Partial<TokenDocument>): Promise<TokenDocument> {
+    const document = (await (await config.vault.read(ref))?.openAll()) as TokenDocument;
+    const next = { ...document, ...change };
+    await config.vault.replace(ref, next, { refreshDueAt: past() });
+    return next;
+  }
+  /** The access token inside its margin. */
+  const expireHere = (ref: Ref) =>
+    rewriteHere(ref, { expiresAt: new Date(Date.now() + 60_000).toISOString() });
+  /** The refresh token idle for `days` days. */
+  const idleHere = (ref: Ref, days: number) =>
+    rewriteHere(ref, { obtainedAt: new Date(Date.now() - days * 86_400_000).toISOString() });
+  const storedHere = async (ref: Ref) => (await config.vault.read(ref))?.openAll();
   const plenty = () => 300_000;
 
   it('refreshes what is due, skips what is not, marks dead grants, backs off failures, and leaves nothing due behind', async () => {
     // Box refresh tokens die after 60 idle days: the keep-alive is due at day 30.
     const due = await copyIn(await connected('box'), { refreshDueAt: past() });
-    const dueBefore = await idleFor(due, 31);
+    const dueBefore = await idleHere(due, 31);
     const notDue = await copyIn(await connected('quickbooks'), { refreshDueAt: past() });
     const dead = await copyIn(await connected('box'), { refreshDueAt: past() });
     await world.auth.revokeAll('box', dead.login);
-    await idleFor(dead, 31);
+    await idleHere(dead, 31);
     const stuck = await copyIn(await connected('box'), { status: 'needs_reauth', refreshDueAt: past() });
 
     const summary = await runRefresher(config, plenty);
@@ -325,7 +337,7 @@ describe('scheduled refresher', () => {
     const refreshed = await read(due);
     expect(refreshed.lastRefreshAt).not.toBeNull();
     expect(Date.parse(refreshed.refreshDueAt as string)).toBeGreaterThan(Date.now() + 29 * 86_400_000);
-    expect(vault(world, due).document?.accessToken).not.toBe(dueBefore.accessToken);
+    expect((await storedHere(due))?.accessToken).not.toBe(dueBefore.accessToken);
     const aligned = await read(notDue);
     expect(aligned.lastRefreshAt).toBeNull();
     expect(Date.parse(aligned.refreshDueAt as string)).toBeGreaterThan(Date.now());
@@ -339,21 +351,21 @@ describe('scheduled refresher', () => {
   it('leaves expiring access tokens to token access: only refresh tokens are kept alive', async () => {
     // An unused connection whose access token is inside its margin, its refresh token far from idling out.
     const expiring = await copyIn(await connected('box'), { refreshDueAt: past() });
-    const stale = await expireSoon(expiring);
+    const stale = await expireHere(expiring);
     // A provider whose refresh tokens do not idle out has no keep-alive at all (Dropbox, like HubSpot); one
     // indexed by the former rule (due at each access token expiry) leaves the index when looked at.
     const never = await copyIn(await connected('dropbox'), {
       refreshPartition: 'refresh',
       refreshDueAt: past(),
     });
-    await expireSoon(never);
+    await expireHere(never);
     const before = (await world.auth.stats()).tokenRequests;
 
     const summary = await runRefresher(config, plenty);
 
     expect(summary).toMatchObject({ examined: 2, outcomes: { refreshed: 0, not_due: 2 } });
     expect((await world.auth.stats()).tokenRequests).toEqual(before);
-    expect(vault(world, expiring).document).toEqual(stale);
+    expect(await storedHere(expiring)).toEqual(stale);
     const keepAlive = Date.parse((await read(expiring)).refreshDueAt as string);
     expect(keepAlive).toBe(Date.parse(stale.obtainedAt) + 30 * 86_400_000);
     expect((await read(never)).refreshPartition).toBeUndefined();
@@ -362,7 +374,7 @@ describe('scheduled refresher', () => {
 
   it('a failing provider pushes the connection back instead of taking the next runs (no starvation)', async () => {
     const ref = await copyIn(await connected('box'), { refreshDueAt: past() });
-    await idleFor(ref, 31);
+    await idleHere(ref, 31);
     const failing: TokenConfig = {
       ...config,
       endpointOverrides: { box: { tokenEndpoint: `${down.url}/token` } },
@@ -392,14 +404,15 @@ describe('scheduled refresher', () => {
     // Google keeps its refresh token, so copies of one grant can each be refreshed; idle past day 90.
     const origin = await connected('google');
     const stale = {
-      ...(vault(world, origin).document as TokenDocument),
+      ...((await vault(world, origin)).document as TokenDocument),
       obtainedAt: new Date(Date.now() - 91 * 86_400_000).toISOString(),
     };
     const count = PAGE_SIZE + 5;
     const copies: Ref[] = [];
     for (let i = 0; i < count; i += 1) {
       const copy = await copyIn(origin, { refreshDueAt: past() }, `src_copy${i}_${randomUUID().slice(0, 6)}`);
-      await createTokens(secretName(copy), stale);
+      // Sealed for the copy's own source id (a raw copy of the item does not open: another context).
+      await config.vault.replace(copy, stale, { refreshDueAt: past() });
       copies.push(copy);
     }
 

@@ -45,7 +45,7 @@ async function connected(provider: Provider) {
 
 type Ref = Awaited<ReturnType<typeof connected>>;
 
-const stored = (ref: Ref) => vault(world, ref).document as TokenDocument;
+const stored = async (ref: Ref) => (await vault(world, ref)).document as TokenDocument;
 const connection = (ref: Ref) =>
   getItem<ConnectionRecord>('platform-connections', { accountId: ref.accountId, sourceId: ref.sourceId });
 
@@ -56,7 +56,7 @@ function access(windowMs = 5 * 60_000, singleFlight = true) {
 
 /** The provider stops accepting the source's current access token before its expiry (revoked early). */
 async function providerRejects(ref: Ref): Promise<string> {
-  const token = stored(ref).accessToken;
+  const token = (await stored(ref)).accessToken;
   expect(await world.auth.kill(token)).toBe(true);
   expect(await world.auth.isActive(token)).toBe(false);
   return token;
@@ -75,7 +75,7 @@ describe('a rejected access token', () => {
   it('is refreshed once although it has not expired; the new token works at the provider', async () => {
     const ref = await connected('box');
     const rejected = await providerRejects(ref);
-    expect(Date.parse(stored(ref).expiresAt as string)).toBeGreaterThan(Date.now() + 30 * 60_000);
+    expect(Date.parse((await stored(ref)).expiresAt as string)).toBeGreaterThan(Date.now() + 30 * 60_000);
     const before = await refreshRequests(world, 'box');
 
     const token = await access().getAccessToken(ref, { rejectedAccessToken: rejected });
@@ -83,7 +83,7 @@ describe('a rejected access token', () => {
     expect(await refreshRequests(world, 'box')).toBe(before + 1);
     expect(token.accessToken).not.toBe(rejected);
     expect(await world.auth.isActive(token.accessToken)).toBe(true);
-    expect(stored(ref).accessToken).toBe(token.accessToken);
+    expect((await stored(ref)).accessToken).toBe(token.accessToken);
     const record = await connection(ref);
     expect(record?.forcedRefresh).toEqual({
       at: expect.any(String),
@@ -143,14 +143,14 @@ describe('a rejected access token', () => {
     const a = await connected('quickbooks');
     const b = await connected('quickbooks');
     const tokenOfA = await providerRejects(a);
-    const storedB = stored(b).accessToken;
+    const storedB = (await stored(b)).accessToken;
     const before = await refreshRequests(world, 'quickbooks');
 
     const answer = await access(1).getAccessToken(b, { rejectedAccessToken: tokenOfA });
 
     expect(answer.accessToken).toBe(storedB);
     expect(await refreshRequests(world, 'quickbooks')).toBe(before);
-    expect(stored(a).accessToken).toBe(tokenOfA);
+    expect((await stored(a)).accessToken).toBe(tokenOfA);
     expect((await connection(a))?.forcedRefresh).toBeUndefined();
     expect((await connection(b))?.forcedRefresh).toBeUndefined();
   });
@@ -206,7 +206,7 @@ describe('a rejected access token', () => {
 
     for (let i = 0; i < 200; i += 1) {
       // The job reports whatever token it holds now; the provider rejects every one.
-      const current = stored(ref).accessToken;
+      const current = (await stored(ref)).accessToken;
       rejectedTokens.add(current);
       const answer = await handler({ ...ref, rejectedAccessToken: current });
       const kind = 'error' in answer ? answer.error : 'token';

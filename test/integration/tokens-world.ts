@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startAwsStandins, type AwsStandins, type PublishedEvent } from '../../scripts/local/aws-standins';
-import type { TokenDocument } from '../../lambda/oauth/token-document';
 import type { ProviderId } from '../../lambda/providers/types';
 import type { HttpEvent, HttpResult } from '../../lambda/shared/http';
 import type { TokenConfig } from '../../lambda/tokens/config';
@@ -18,6 +17,7 @@ import {
 import { captureOutput, type Capture } from '../support/capture';
 import { TEST_API_URL, TEST_SECRET_PREFIX } from '../support/constants';
 import { httpEvent } from '../support/events';
+import { stored } from '../support/vault';
 
 type Http = (event: HttpEvent) => Promise<HttpResult>;
 
@@ -128,15 +128,10 @@ export function secretName(ref: { accountId: string; sourceId: string }): string
   return `sources/${ref.accountId}/${ref.sourceId}/oauth-tokens`;
 }
 
-/** The current token document in the stand-in vault, and how many versions the secret has. */
-export function vault(world: TokenWorld, ref: { accountId: string; sourceId: string }) {
-  const secret = world.aws.secrets()[secretName(ref)];
-  const current = secret?.versions.find((v) => v.stages.includes('AWSCURRENT'));
-  return {
-    document: current?.value ? (JSON.parse(current.value) as TokenDocument) : undefined,
-    versions: secret?.versions.length ?? 0,
-    deletedAt: secret?.deletedAt,
-  };
+/** The current token document in the vault, the item's version, and whether the tokens were removed. */
+export async function vault(_world: TokenWorld, ref: { accountId: string; sourceId: string }) {
+  const s = await stored(ref);
+  return { document: s.document, versions: s.version, removed: s.removed };
 }
 
 /** Events of one type for one source on the stand-in bus. */

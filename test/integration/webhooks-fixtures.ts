@@ -21,6 +21,7 @@ import {
 } from '../../lambda/records/shapes';
 import { physicalTableName } from '../../lambda/store/tables';
 import { TEST_SECRET_PREFIX, TEST_TABLE_PREFIX } from '../support/constants';
+import { seedTokens, stored } from '../support/vault';
 import type { HttpEvent, HttpResult } from '../../lambda/shared/http';
 
 export const table = (name: Parameters<typeof physicalTableName>[1]) =>
@@ -79,9 +80,9 @@ export interface Seeded {
   connection: ConnectionItem;
 }
 
-/** A connected source: source + connection items (records/shapes builders) and its token secret in the stand-in. */
+/** A connected source: source + connection items (records/shapes builders) and its tokens in the vault. */
 export async function seedConnection(
-  world: World,
+  _world: World,
   provider: ProviderId,
   externalAccount: Record<string, string>,
   options: { status?: ConnectionItem['status']; updatedAt?: string; accountId?: string } = {},
@@ -131,7 +132,7 @@ export async function seedConnection(
       Item: marshall(connection, { removeUndefinedValues: true }),
     }),
   );
-  await world.sm.send(new CreateSecretCommand({ Name: secretName, SecretString: JSON.stringify(document) }));
+  await seedTokens({ accountId, sourceId }, document);
   return { accountId, sourceId, secretName, connection };
 }
 
@@ -174,10 +175,9 @@ export async function activities(accountId: string): Promise<ActivityItem[]> {
   return (out.Items ?? []).map((i) => unmarshall(i) as ActivityItem);
 }
 
-/** True when the token secret is gone or scheduled for deletion (its value unreadable). */
-export function secretDeleted(world: World, name: string): boolean {
-  const s = world.aws.secrets()[name];
-  return s === undefined || s.deletedAt !== undefined;
+/** True when the source's tokens are gone from the vault (removed or erased: unreadable). */
+export async function tokensRemoved(s: { accountId: string; sourceId: string }): Promise<boolean> {
+  return (await stored(s)).removed;
 }
 
 /** Events published for an account (parsed details). */

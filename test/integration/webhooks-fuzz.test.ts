@@ -7,7 +7,7 @@ import {
   activities,
   eventsFor,
   readConnection,
-  secretDeleted,
+  tokensRemoved,
   seedConnection,
   startWorld,
   webhookEvent,
@@ -97,7 +97,7 @@ const provider = fc.constantFrom('shopify', 'stripe', 'gohighlevel', 'google', '
 async function noEffect(): Promise<void> {
   for (const s of seeded) {
     expect((await readConnection(s))?.status).toBe('active');
-    expect(secretDeleted(world, s.secretName)).toBe(false);
+    expect(await tokensRemoved(s)).toBe(false);
     expect(await activities(s.accountId)).toHaveLength(0);
     expect(eventsFor(world, s.accountId)).toHaveLength(0);
   }

@@ -6,7 +6,7 @@ import {
   eventsFor,
   readConnection,
   readSource,
-  secretDeleted,
+  tokensRemoved,
   seedConnection,
   startWorld,
   uid,
@@ -57,7 +57,7 @@ it('disconnects the location: secret scheduled for deletion, records, activity, 
   expect(res.statusCode).toBe(200);
   expect((await readConnection(s))?.status).toBe('disconnected');
   expect((await readSource(s))?.status).toBe('disconnected');
-  expect(secretDeleted(world, s.secretName)).toBe(true);
+  expect(await tokensRemoved(s)).toBe(true);
   expect(await activities(s.accountId)).toHaveLength(1);
   expect(eventsFor(world, s.accountId).map((e) => e.type)).toEqual([DETAIL_TYPES.connectionDisconnected]);
 });
@@ -86,7 +86,7 @@ it.each([
   const s = await seedConnection(world, 'gohighlevel', { locationId });
   expect((await world.handler(delivery(uninstall({ locationId }), options))).statusCode).toBe(401);
   expect((await readConnection(s))?.status).toBe('active');
-  expect(secretDeleted(world, s.secretName)).toBe(false);
+  expect(await tokensRemoved(s)).toBe(false);
 });
 
 it('refuses a tampered body with 401', async () => {

@@ -1,4 +1,5 @@
 // Shopify deliveries end to end: handler -> DynamoDB Local records + Secrets Manager/EventBridge stand-ins.
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { shopifyWebhookHmac } from '../../lambda/webhooks/shopify';
 import { DETAIL_TYPES } from '../../lambda/store/events';
@@ -8,7 +9,7 @@ import {
   eventsFor,
   readConnection,
   readSource,
-  secretDeleted,
+  tokensRemoved,
   seedConnection,
   startWorld,
   table,
@@ -16,6 +17,10 @@ import {
   webhookEvent,
   type World,
 } from './webhooks-fixtures';
+import { getItem } from '../support/dynamo';
+
+const getTokenItem = (s: { accountId: string; sourceId: string }) =>
+  getItem('oauth-tokens', { accountId: s.accountId, sourceId: s.sourceId });
 
 const SECRET = 'shpss_webhooktest0123456789abcdef';
 let world: World;
@@ -73,7 +78,7 @@ describe('app/uninstalled', () => {
       expect(connection).toMatchObject({ status: 'disconnected', lastErrorCode: 'uninstalled' });
       expect(connection?.refreshPartition).toBeUndefined();
       expect((await readSource(s))?.status).toBe('disconnected');
-      expect(secretDeleted(world, s.secretName)).toBe(true);
+      expect(await tokensRemoved(s)).toBe(true);
       expect((await activities(s.accountId)).map((x) => x.type)).toEqual(['integration.disconnected']);
       expect(eventsFor(world, s.accountId)).toEqual([
         {
@@ -87,7 +92,7 @@ describe('app/uninstalled', () => {
       ]);
     }
     expect((await readConnection(bystander))?.status).toBe('active');
-    expect(secretDeleted(world, bystander.secretName)).toBe(false);
+    expect(await tokensRemoved(bystander)).toBe(false);
   });
 
   it('verifies a base64-encoded body over its decoded bytes', async () => {
@@ -130,7 +135,7 @@ describe('app/uninstalled', () => {
     );
     expect(JSON.parse(res.body as string)).toEqual({ status: 'processed', changed: 0, skipped: 1 });
     expect((await readConnection(s))?.status).toBe('active');
-    expect(secretDeleted(world, s.secretName)).toBe(false);
+    expect(await tokensRemoved(s)).toBe(false);
   });
 
   it('disconnects a connection whose refresh failed after the uninstall (a failed refresh is not newer)', async () => {
@@ -157,7 +162,7 @@ describe('app/uninstalled', () => {
     );
     expect(JSON.parse(res.body as string)).toEqual({ status: 'processed', changed: 1, skipped: 0 });
     expect((await readConnection(s))?.status).toBe('disconnected');
-    expect(secretDeleted(world, s.secretName)).toBe(true);
+    expect(await tokensRemoved(s)).toBe(true);
   });
 
   it('leaves a connection refreshed successfully after the uninstall alone (the shop reinstalled)', async () => {
@@ -200,7 +205,7 @@ describe('app/uninstalled', () => {
     expect(res.statusCode).toBe(401);
     expect(JSON.parse(res.body as string)).toEqual({ error: 'unauthorized' });
     expect((await readConnection(s))?.status).toBe('active');
-    expect(secretDeleted(world, s.secretName)).toBe(false);
+    expect(await tokensRemoved(s)).toBe(false);
     expect(await activities(s.accountId)).toHaveLength(0);
   });
 
@@ -231,7 +236,7 @@ describe('app/uninstalled', () => {
     expect(retried.statusCode).toBe(200);
     expect(eventsFor(world, s.accountId)).toHaveLength(1);
     expect(await activities(s.accountId)).toHaveLength(1);
-    expect(secretDeleted(world, s.secretName)).toBe(true);
+    expect(await tokensRemoved(s)).toBe(true);
   });
 });
 
@@ -323,7 +328,7 @@ describe('shop/redact', () => {
     const source = await readSource(s);
     expect(source).toMatchObject({ status: 'disconnected', name: 'Shopify (redacted)', externalAccount: {} });
     expect(JSON.stringify(source)).not.toContain(shop);
-    expect(secretDeleted(world, s.secretName)).toBe(true);
+    expect(await tokensRemoved(s)).toBe(true);
     expect((await activities(s.accountId)).map((a) => a.type).sort()).toEqual([
       'integration.disconnected',
       'integration.webhook',
@@ -393,13 +398,25 @@ describe('shop/redact', () => {
     const shop = shopName();
     const s = await seedConnection(world, 'shopify', { shop });
     const id = randomUUID();
-    // The disconnect step and the redact's records are done; the immediate token deletion fails.
-    world.aws.failNext('secretsmanager.DeleteSecret', 'InternalServiceError', 5);
-    const first = await world.handler(delivery('shop/redact', { shop_id: 1, shop_domain: shop }, { id }));
+    // The disconnect step and the redact's records are done; the immediate token deletion (the item) fails.
+    const { dynamo } = await import('../../lambda/store/clients');
+    const realSend = dynamo.send.bind(dynamo) as (c: unknown) => Promise<unknown>;
+    const spy = jest.spyOn(dynamo, 'send').mockImplementation((async (cmd: {
+      input: { TableName?: string };
+    }) => {
+      if (cmd instanceof DeleteItemCommand && String(cmd.input.TableName).endsWith('-oauth-tokens'))
+        throw Object.assign(new Error('internal'), { name: 'InternalServerError' });
+      return realSend(cmd);
+    }) as never);
+    let first;
+    try {
+      first = await world.handler(delivery('shop/redact', { shop_id: 1, shop_domain: shop }, { id }));
+    } finally {
+      spy.mockRestore();
+    }
     expect(first.statusCode).toBe(500);
     expect(await readConnection(s)).toBeUndefined();
     expect(eventsFor(world, s.accountId).map((e) => e.type)).toEqual([DETAIL_TYPES.connectionDisconnected]);
-    world.aws.failNext('secretsmanager.DeleteSecret', 'InternalServiceError', 0);
     const retried = await world.handler(delivery('shop/redact', { shop_id: 1, shop_domain: shop }, { id }));
     expect(retried.statusCode).toBe(200);
     expect(eventsFor(world, s.accountId).map((e) => e.type)).toEqual([
@@ -407,6 +424,7 @@ describe('shop/redact', () => {
       DETAIL_TYPES.shopRedactRequested,
     ]);
     expect(await activities(s.accountId)).toHaveLength(2);
+    expect(await getTokenItem(s)).toBeUndefined();
   });
 
   it('finishes a redact whose event failed on the retry, although the connection record is already gone', async () => {

@@ -6,7 +6,7 @@ import {
   eventsFor,
   readConnection,
   readSource,
-  secretDeleted,
+  tokensRemoved,
   seedConnection,
   startWorld,
   uid,
@@ -54,7 +54,7 @@ it('disconnects the connected account: secret scheduled for deletion, records, a
   expect(res.statusCode).toBe(200);
   expect(await readConnection(s)).toMatchObject({ status: 'disconnected' });
   expect((await readSource(s))?.status).toBe('disconnected');
-  expect(secretDeleted(world, s.secretName)).toBe(true);
+  expect(await tokensRemoved(s)).toBe(true);
   expect((await activities(s.accountId)).map((a) => a.message)).toEqual([
     expect.stringContaining('revoked in the Stripe dashboard'),
   ]);
@@ -80,7 +80,7 @@ it.each([
   const res = await world.handler(delivery(deauthorized(acct), options));
   expect(res.statusCode).toBe(401);
   expect((await readConnection(s))?.status).toBe('active');
-  expect(secretDeleted(world, s.secretName)).toBe(false);
+  expect(await tokensRemoved(s)).toBe(false);
   expect(eventsFor(world, s.accountId)).toHaveLength(0);
 });
 
@@ -143,7 +143,7 @@ it("ignores a deauthorization of the other Stripe mode: the stage's connection s
   expect(res.statusCode).toBe(200);
   expect(JSON.parse(res.body as string)).toEqual({ status: 'ignored' });
   expect((await readConnection(s))?.status).toBe('active');
-  expect(secretDeleted(world, s.secretName)).toBe(false);
+  expect(await tokensRemoved(s)).toBe(false);
   expect(eventsFor(world, s.accountId)).toHaveLength(0);
   expect(await activities(s.accountId)).toHaveLength(0);
 });

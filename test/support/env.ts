@@ -1,7 +1,14 @@
-// Handler environment for every test file (handlers read it once at import), pointed at DynamoDB Local.
-import { TEST_API_URL, TEST_APP_URL, TEST_BUS, TEST_SECRET_PREFIX, TEST_TABLE_PREFIX } from './constants';
+// Handler environment for every test file (handlers read it once at import), pointed at DynamoDB Local and moto's KMS.
+import {
+  TEST_API_URL,
+  TEST_APP_URL,
+  TEST_BUS,
+  TEST_SECRET_PREFIX,
+  TEST_STAGE,
+  TEST_TABLE_PREFIX,
+} from './constants';
 
-process.env.STAGE = 'test';
+process.env.STAGE = TEST_STAGE;
 process.env.TABLE_PREFIX = TEST_TABLE_PREFIX;
 process.env.EVENT_BUS_NAME = TEST_BUS;
 process.env.API_URL = TEST_API_URL;
@@ -23,3 +30,7 @@ if (process.env.TEST_DYNAMO_ENDPOINT)
 // DynamoDB Local and the stand-ins on a loaded 2-core machine can take seconds where AWS takes milliseconds; the
 // production bound (2 s, lambda/shared/aws-limits.ts) is tested on its own in test/unit/aws-clients.test.ts.
 process.env.LISTBACKUP_AWS_REQUEST_TIMEOUT_MS = '10000';
+if (process.env.TEST_KMS_ENDPOINT) process.env.AWS_ENDPOINT_URL_KMS = process.env.TEST_KMS_ENDPOINT;
+// The default vault; a test file of the secrets-manager backend sets TOKEN_VAULT before importing handlers.
+process.env.TOKEN_VAULT = 'dynamodb-kms';
+process.env.TOKEN_KEY_ID = process.env.TEST_TOKEN_KEY_ID ?? 'alias/listbackup-integrations/test/tokens';

@@ -1,6 +1,7 @@
-// Starts DynamoDB Local (every table under the test prefix) and moto_server once for the whole test run.
+// Starts DynamoDB Local (every table under the test prefix) and moto_server once for the whole test run; moto's KMS holds the test stage's token key.
 import { createTables, startDynamoLocal } from '../../scripts/local/dynamo-local';
-import { TEST_TABLE_PREFIX } from './constants';
+import { ensureTokenKey } from '../../scripts/local/kms-local';
+import { TEST_STAGE, TEST_TABLE_PREFIX } from './constants';
 import { startMoto } from './moto';
 
 export default async function globalSetup(): Promise<void> {
@@ -10,4 +11,7 @@ export default async function globalSetup(): Promise<void> {
   await createTables(dynamo.endpoint, TEST_TABLE_PREFIX);
   process.env.TEST_DYNAMO_ENDPOINT = dynamo.endpoint;
   (globalThis as { __dynamoLocal?: unknown }).__dynamoLocal = dynamo;
+  // The vault's KMS is moto's (one moto_server answers every service it emulates).
+  process.env.TEST_KMS_ENDPOINT = moto.endpoint;
+  process.env.TEST_TOKEN_KEY_ID = await ensureTokenKey(moto.endpoint, TEST_STAGE);
 }

@@ -290,7 +290,7 @@ export async function startFlowHarness(
       } finally {
         // The handlers' module-scope SDK clients keep sockets open; close them so the worker can exit.
         const clients = await import('../../lambda/store/clients');
-        for (const client of [clients.dynamo, clients.secrets, clients.events]) client.destroy();
+        for (const client of [clients.dynamo, clients.secrets, clients.events, clients.kms]) client.destroy();
         dynamo?.destroy();
         dynamo = undefined;
         await aws.stop();

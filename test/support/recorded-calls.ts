@@ -1,8 +1,13 @@
 // Records the AWS calls the handler modules make (SDK middleware on the shared clients) as IAM action/resource pairs.
 import type { AccessSpec } from '../../lib/handler-specs';
+import { vaultGrants } from '../../lib/token-vault';
+import { readEnv } from '../../lambda/shared/env';
 import { TEST_SECRET_PREFIX, TEST_TABLE_PREFIX } from './constants';
 
-/** One call as IAM sees it: `dynamodb:PutItem table/<name>`, `dynamodb:Query table/<name>/index/<i>`, `secretsmanager:X secret:<name>`. */
+/**
+ * One call as IAM sees it: `dynamodb:PutItem table/<name>`, `dynamodb:Query table/<name>/index/<i>`,
+ * `secretsmanager:X secret:<name>`, `kms:Decrypt purpose:<purpose>` (the key policy grants by purpose).
+ */
 export type RecordedCall = string;
 
 const TRANSACT_ACTIONS: Record<string, string> = {
@@ -37,14 +42,14 @@ interface Recordable {
 }
 
 /**
- * Starts recording every call of the handlers' DynamoDB, Secrets Manager and EventBridge clients.
+ * Starts recording every call of the handlers' DynamoDB, Secrets Manager, EventBridge and KMS clients.
  * @example const rec = await recordCalls(); ...; expect(ungranted(rec.calls(), HANDLERS['oauth-complete'].access)).toEqual([])
  */
 export async function recordCalls(): Promise<{ calls(): RecordedCall[]; clear(): void; stop(): void }> {
   const clients = await import('../../lambda/store/clients');
   const calls: RecordedCall[] = [];
   const name = 'test-call-recorder';
-  const attach = (client: Recordable, service: 'dynamodb' | 'secretsmanager' | 'events') =>
+  const attach = (client: Recordable, service: 'dynamodb' | 'secretsmanager' | 'events' | 'kms') =>
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const command = context.commandName ?? 'Unknown';
@@ -54,6 +59,9 @@ export async function recordCalls(): Promise<{ calls(): RecordedCall[]; clear():
           const action = `secretsmanager:${command.replace(/Command$/, '')}`;
           const ids = (input.SecretIdList as string[] | undefined) ?? [String(input.SecretId ?? input.Name)];
           calls.push(...ids.map((id) => `${action} secret:${id}`));
+        } else if (service === 'kms') {
+          const context = input.EncryptionContext as Record<string, string> | undefined;
+          calls.push(`kms:${command.replace(/Command$/, '')} purpose:${context?.purpose ?? 'none'}`);
         } else calls.push(`events:${command.replace(/Command$/, '')} bus`);
         return next(args);
       },
@@ -62,13 +70,14 @@ export async function recordCalls(): Promise<{ calls(): RecordedCall[]; clear():
   attach(clients.dynamo as unknown as Recordable, 'dynamodb');
   attach(clients.secrets as unknown as Recordable, 'secretsmanager');
   attach(clients.events as unknown as Recordable, 'events');
+  attach(clients.kms as unknown as Recordable, 'kms');
   return {
     calls: () => [...new Set(calls)].sort(),
     clear: () => {
       calls.length = 0;
     },
     stop: () => {
-      for (const client of [clients.dynamo, clients.secrets, clients.events])
+      for (const client of [clients.dynamo, clients.secrets, clients.events, clients.kms])
         (client as unknown as Recordable).middlewareStack.remove(name);
     },
   };
@@ -78,20 +87,24 @@ export async function recordCalls(): Promise<{ calls(): RecordedCall[]; clear():
 export function isGranted(call: RecordedCall, access: AccessSpec): boolean {
   const [action, resource] = call.split(' ');
   const table = (name: string) => `table/${TEST_TABLE_PREFIX}-${name}`;
+  const env = readEnv();
+  const vault = vaultGrants(access.vault ?? [], {
+    backend: env.tokenVault,
+    readFallback: env.tokenReadFallback,
+  });
   if (action.startsWith('dynamodb:')) {
     if (action === 'dynamodb:Query') {
-      return (access.connectionIndexes ?? []).some(
-        (i) => resource === `${table('platform-connections')}/index/${i}`,
-      );
+      return (access.tokenIndexes ?? []).some((i) => resource === `${table('oauth-tokens')}/index/${i}`);
     }
     if (resource === table('oauth-states')) return (access.states ?? []).includes(action as never);
+    if (resource === table('oauth-tokens')) return vault.table.includes(action);
     return Object.entries(access.tables ?? {}).some(
       ([name, actions]) => resource === table(name) && (actions ?? []).includes(action as never),
     );
   }
   if (action.startsWith('secretsmanager:')) {
     const secret = resource.replace(/^secret:/, '');
-    if (secret.startsWith('sources/')) return (access.vault ?? []).includes(action as never);
+    if (secret.startsWith('sources/')) return vault.secrets.includes(action);
     const key = secret.replace(`${TEST_SECRET_PREFIX}/`, '');
     // Client credentials are read as a pair (BatchGetSecretValue) or one by one (GetSecretValue).
     return (
@@ -103,6 +116,10 @@ export function isGranted(call: RecordedCall, access: AccessSpec): boolean {
     );
   }
   if (action === 'events:PutEvents') return access.publishEvents === true;
+  if (action === 'kms:Decrypt' || action === 'kms:GenerateDataKey') {
+    const purpose = resource.replace(/^purpose:/, '') as 'access' | 'refresh';
+    return (action === 'kms:Decrypt' ? vault.decrypt : vault.seal).includes(purpose);
+  }
   return false;
 }
 
