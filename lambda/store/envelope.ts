@@ -82,11 +82,47 @@ export async function seal(
 }
 
 /**
- * Opens a sealed part: one KMS Decrypt with the context (and the key id stored with it), then AES-GCM with
- * the same context as AAD. The data key is zeroed after use.
- * @throws EnvelopeError when the part does not open under this context
+ * A part's data key kept after opening it, so that the same part of the same source (same context) can be sealed
+ * again without another KMS request: a refresh that rotates the refresh token re-seals it under the key it just
+ * decrypted, with a fresh IV. Never shared across sources or purposes; zeroed by release().
  */
-export async function open(kms: KMSClient, sealed: Sealed, context: EnvelopeContext): Promise<Buffer> {
+export interface HeldKey {
+  readonly context: EnvelopeContext;
+  /** Key ARN and encrypted data key, stored again with each part sealed under the held key. */
+  readonly k: string;
+  readonly d: Uint8Array;
+  readonly key: Uint8Array;
+  released: boolean;
+}
+
+function sameContext(a: EnvelopeContext, b: EnvelopeContext): boolean {
+  return CONTEXT_KEYS.every((k) => a[k] === b[k]);
+}
+
+/** Zeroes a held data key; idempotent. */
+export function release(held: HeldKey | undefined): void {
+  if (!held) return;
+  held.key.fill(0);
+  held.released = true;
+}
+
+/**
+ * Seals `plaintext` again under a held data key (no KMS request), with a fresh random IV.
+ * @throws EnvelopeError when the context is not the held key's (a key never crosses sources or purposes)
+ */
+export function resealWith(held: HeldKey, context: EnvelopeContext, plaintext: Uint8Array): Sealed {
+  if (!sameContext(held.context, context))
+    throw new EnvelopeError('a held data key serves its own context only');
+  if (held.released) throw new EnvelopeError('the held data key was released');
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', held.key, iv);
+  cipher.setAAD(aad(context));
+  const c = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return { v: ENVELOPE_FORMAT, k: held.k, d: held.d, i: iv, c, t: cipher.getAuthTag() };
+}
+
+/** One KMS Decrypt of a part's data key under its context. */
+async function decryptDataKey(kms: KMSClient, sealed: Sealed, context: EnvelopeContext): Promise<Uint8Array> {
   if (sealed.v !== ENVELOPE_FORMAT) throw new EnvelopeError(`unknown envelope format ${String(sealed.v)}`);
   if (sealed.i?.length !== 12 || sealed.t?.length !== 16) throw new EnvelopeError('malformed envelope');
   let dataKey: Uint8Array | undefined;
@@ -106,6 +142,10 @@ export async function open(kms: KMSClient, sealed: Sealed, context: EnvelopeCont
     throw error;
   }
   if (!dataKey || dataKey.length !== 32) throw new EnvelopeError('KMS answered Decrypt without a data key');
+  return dataKey;
+}
+
+function decipherWith(dataKey: Uint8Array, sealed: Sealed, context: EnvelopeContext): Buffer {
   try {
     const decipher = createDecipheriv('aes-256-gcm', dataKey, sealed.i);
     decipher.setAAD(aad(context));
@@ -113,7 +153,42 @@ export async function open(kms: KMSClient, sealed: Sealed, context: EnvelopeCont
     return Buffer.concat([decipher.update(sealed.c), decipher.final()]);
   } catch (error) {
     throw new EnvelopeError('the ciphertext does not open under this context', { cause: error });
+  }
+}
+
+/**
+ * Opens a sealed part: one KMS Decrypt with the context (and the key id stored with it), then AES-GCM with
+ * the same context as AAD. The data key is zeroed after use.
+ * @throws EnvelopeError when the part does not open under this context
+ */
+export async function open(kms: KMSClient, sealed: Sealed, context: EnvelopeContext): Promise<Buffer> {
+  const dataKey = await decryptDataKey(kms, sealed, context);
+  try {
+    return decipherWith(dataKey, sealed, context);
   } finally {
     dataKey.fill(0);
+  }
+}
+
+/**
+ * Opens a sealed part like open() and keeps its data key for resealWith(); the caller must release() it.
+ * A part that does not open keeps nothing.
+ * @throws EnvelopeError when the part does not open under this context
+ */
+export async function openHolding(
+  kms: KMSClient,
+  sealed: Sealed,
+  context: EnvelopeContext,
+): Promise<{ plain: Buffer; held: HeldKey }> {
+  const dataKey = await decryptDataKey(kms, sealed, context);
+  try {
+    const plain = decipherWith(dataKey, sealed, context);
+    return {
+      plain,
+      held: { context: { ...context }, k: sealed.k, d: sealed.d, key: dataKey, released: false },
+    };
+  } catch (error) {
+    dataKey.fill(0);
+    throw error;
   }
 }

@@ -1,7 +1,17 @@
 // The dynamodb-kms vault: the access and refresh tokens sealed separately (envelope.ts) in the source's oauth-tokens item.
 import type { TokenDocument } from '../oauth/token-document';
 import { kms } from './clients';
-import { open, seal, type EnvelopeContext, type Purpose, type Sealed } from './envelope';
+import {
+  open,
+  openHolding,
+  release,
+  resealWith,
+  seal,
+  type EnvelopeContext,
+  type HeldKey,
+  type Purpose,
+  type Sealed,
+} from './envelope';
 import {
   deleteTokenItem,
   getTokenItem,
@@ -31,10 +41,14 @@ interface TokenItem extends TokenRef {
   refresh?: Sealed;
 }
 
-/** An entry of this backend: remembers what it opened so a replace can keep an unchanged refresh part. */
+/**
+ * An entry of this backend: remembers what it opened so a replace can keep an unchanged refresh part, and (after
+ * openRefresh) the refresh part's data key, so a rotated refresh token is sealed again under it without a KMS call.
+ */
 interface KmsEntry extends VaultEntry {
   readonly item: TokenItem;
   openedRefresh?: string;
+  heldRefreshKey?: HeldKey;
 }
 
 const utf8 = (s: string) => Buffer.from(s, 'utf8');
@@ -72,9 +86,23 @@ export function dynamoKmsVault(settings: VaultSettings): KmsVault {
     const { refreshable: _r, ...fields } = info;
     void _r;
     let access: Promise<string> | undefined;
-    const refresh = async (): Promise<string | undefined> => {
+    const refresh = async (hold: boolean): Promise<string | undefined> => {
       if (!info.refreshable) return undefined;
-      entry.openedRefresh ??= await opened(ref, item, 'refresh');
+      if (entry.openedRefresh !== undefined && (!hold || entry.heldRefreshKey)) return entry.openedRefresh;
+      const sealed = item.refresh;
+      if (!sealed) throw new Error('no refresh part stored');
+      const where = context(ref, info.provider, 'refresh');
+      if (!hold) {
+        const plain = await open(kms, sealed, where);
+        entry.openedRefresh = plain.toString('utf8');
+        plain.fill(0);
+        return entry.openedRefresh;
+      }
+      const { plain, held } = await openHolding(kms, sealed, where);
+      release(entry.heldRefreshKey);
+      entry.heldRefreshKey = held;
+      entry.openedRefresh = plain.toString('utf8');
+      plain.fill(0);
       return entry.openedRefresh;
     };
     const entry: KmsEntry = {
@@ -86,11 +114,15 @@ export function dynamoKmsVault(settings: VaultSettings): KmsVault {
         return { ...fields, accessToken: await access } as TokenDocument;
       },
       async openRefresh() {
-        return { ...fields, accessToken: '', refreshToken: await refresh() } as TokenDocument;
+        return { ...fields, accessToken: '', refreshToken: await refresh(true) } as TokenDocument;
       },
       async openAll() {
         const document = await entry.openAccess();
-        return { ...document, refreshToken: await refresh() };
+        return { ...document, refreshToken: await refresh(false) };
+      },
+      release() {
+        release(entry.heldRefreshKey);
+        entry.heldRefreshKey = undefined;
       },
     };
     return entry;
@@ -116,14 +148,15 @@ export function dynamoKmsVault(settings: VaultSettings): KmsVault {
         basis?.item.refresh &&
         basis.openedRefresh === document.refreshToken &&
         basis.info.provider === document.provider;
+      const where = context(ref, document.provider, 'refresh');
+      const held = basis?.heldRefreshKey;
+      // A rotated refresh token goes under the data key of the part it replaces (same source, same purpose: the
+      // key was opened for this refresh), with a fresh IV; anything else under a new data key.
       refresh = unchanged
         ? basis.item.refresh
-        : await seal(
-            kms,
-            settings.keyId,
-            context(ref, document.provider, 'refresh'),
-            utf8(document.refreshToken),
-          );
+        : held && !held.released && basis.info.provider === document.provider
+          ? resealWith(held, where, utf8(document.refreshToken))
+          : await seal(kms, settings.keyId, where, utf8(document.refreshToken));
     }
     return {
       info: infoOf(document),
@@ -141,7 +174,14 @@ export function dynamoKmsVault(settings: VaultSettings): KmsVault {
     lookup: Lookup,
     condition: WriteCondition,
     basis?: KmsEntry,
-  ) => writeTokenItem(settings.table, ref, await fieldsFor(ref, document, lookup, basis), condition);
+  ) => {
+    try {
+      await writeTokenItem(settings.table, ref, await fieldsFor(ref, document, lookup, basis), condition);
+    } finally {
+      // The held refresh key served this write (or the write failed): zeroed either way.
+      basis?.release();
+    }
+  };
 
   return {
     async read(ref) {

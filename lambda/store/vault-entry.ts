@@ -28,6 +28,11 @@ export interface VaultEntry {
   openRefresh(): Promise<TokenDocument>;
   /** The whole document, both tokens (what a revocation needs). */
   openAll(): Promise<TokenDocument>;
+  /**
+   * Forgets what openRefresh() kept for a replace on this entry (the dynamodb-kms backend keeps the refresh part's
+   * data key, so a rotated refresh token is sealed again without a KMS request). Idempotent; replace() calls it too.
+   */
+  release(): void;
 }
 
 /** A replace lost to a write that changed the item since `basis` was read (another refresh, a reconnect). */

@@ -97,6 +97,7 @@ function entryOf(document: TokenDocument, version: number): VaultEntry {
     info: infoOf(document),
     openAccess: async () => access,
     openRefresh: async () => ({ ...document, accessToken: '' }),
+    release: () => undefined,
     openAll: async () => document,
   };
 }

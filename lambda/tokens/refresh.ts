@@ -255,9 +255,13 @@ async function save(
     if (!(error instanceof VersionConflict)) throw error;
   }
   const latest = await config.vault.read(connection);
-  if (latest && (await latest.openRefresh()).refreshToken === used.refreshToken) {
-    await config.vault.replace(connection, next, lookup, latest);
-    return next;
+  try {
+    if (latest && (await latest.openRefresh()).refreshToken === used.refreshToken) {
+      await config.vault.replace(connection, next, lookup, latest);
+      return next;
+    }
+  } finally {
+    latest?.release();
   }
   logger.warn('refreshed tokens not saved: the stored ones changed meanwhile', {
     ...logIds(connection),
@@ -296,28 +300,34 @@ async function refreshUnderLease(
   // Only the refresh part is opened: the access token about to be replaced is never decrypted.
   const document = await entry.openRefresh();
   let next: TokenDocument;
+  let saved: TokenDocument | VaultEntry;
   try {
-    const tokens = await refreshGrant(
-      provider,
-      document.refreshToken as string,
-      credentials,
-      document.shop,
-      deadline,
-    );
-    next = refreshedDocument(document, tokens, Date.now(), provider.tokens);
-  } catch (error) {
-    if (error instanceof ServiceError) return failed(config, connection, provider, entry, error);
-    throw error;
+    try {
+      const tokens = await refreshGrant(
+        provider,
+        document.refreshToken as string,
+        credentials,
+        document.shop,
+        deadline,
+      );
+      next = refreshedDocument(document, tokens, Date.now(), provider.tokens);
+    } catch (error) {
+      if (error instanceof ServiceError) return failed(config, connection, provider, entry, error);
+      throw error;
+    }
+    // With rotation the old refresh token is dead from this moment on: the save gets a whole lease of its own,
+    // so no second holder can start on the spent token while it is under way (each AWS call is bounded).
+    const renewed = await renewLease(config.tables.states, lease.key, lease.owner, Date.now(), LEASE_TTL_MS);
+    if (!renewed) {
+      // Only when our lease ran out before the provider answered. These tokens are the only valid ones, so
+      // they are saved all the same (on the version read; a lost race keeps the newer ones).
+      logger.error('refresh lease lost before the tokens were saved; saving them anyway', logIds(connection));
+    }
+    saved = await save(config, connection, provider, entry, document, next);
+  } finally {
+    // The refresh part's data key was held for the save only (vault-entry.ts release()).
+    entry.release();
   }
-  // With rotation the old refresh token is dead from this moment on: the save gets a whole lease of its own,
-  // so no second holder can start on the spent token while it is under way (each AWS call is bounded).
-  const renewed = await renewLease(config.tables.states, lease.key, lease.owner, Date.now(), LEASE_TTL_MS);
-  if (!renewed) {
-    // Only when our lease ran out before the provider answered. These tokens are the only valid ones, so
-    // they are saved all the same (on the version read; a lost race keeps the newer ones).
-    logger.error('refresh lease lost before the tokens were saved; saving them anyway', logIds(connection));
-  }
-  const saved = await save(config, connection, provider, entry, document, next);
   if ('openAccess' in saved)
     return { connection, provider, info: saved.info, document: await saved.openAccess(), refreshed: false };
   const now = Date.now();

@@ -173,22 +173,86 @@ describe('dynamodb-kms at rest', () => {
     await expect((await vault().read(swapped))?.openAccess()).rejects.toThrow(/does not open/);
   });
 
-  it('keeps the sealed refresh part when a refresh did not rotate it (one GenerateDataKey), re-seals it when it did', async () => {
+  /** KMS operations the vault's client sends while `work` runs. */
+  async function kmsCalls(work: () => Promise<void>): Promise<string[]> {
+    const { kms } = await import('../../lambda/store/clients');
+    const seen: string[] = [];
+    const name = `kms-count-${randomUUID()}`;
+    kms.middlewareStack.add(
+      (next, context) => async (args) => {
+        seen.push(String(context.commandName).replace(/Command$/, ''));
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    try {
+      await work();
+    } finally {
+      kms.middlewareStack.remove(name);
+    }
+    return seen;
+  }
+
+  it('a refresh that keeps its refresh token keeps the sealed part: one Decrypt, one GenerateDataKey', async () => {
     const r = ref();
     const doc = document('rt-keep');
     await vault().create(r, doc, lookup);
-    const before = (await getItem<{ refresh: { d: Uint8Array } }>('oauth-tokens', r))?.refresh.d;
+    const before = (await getItem<{ refresh: { d: Uint8Array; c: Uint8Array } }>('oauth-tokens', r))?.refresh;
+    const calls = await kmsCalls(async () => {
+      const basis = await vault().read(r);
+      await basis?.openRefresh();
+      await vault().replace(r, { ...doc, accessToken: 'at-next' }, lookup, basis);
+    });
+    expect(calls).toEqual(['Decrypt', 'GenerateDataKey']);
+    const kept = (await getItem<{ refresh: { d: Uint8Array; c: Uint8Array } }>('oauth-tokens', r))?.refresh;
+    expect(Buffer.from(kept?.c as Uint8Array).equals(Buffer.from(before?.c as Uint8Array))).toBe(true);
+  });
+
+  it('a rotated refresh token is sealed under the data key its refresh opened (fresh IV, no second GenerateDataKey)', async () => {
+    const r = ref();
+    const doc = document('rt-old');
+    await vault().create(r, doc, lookup);
+    type Part = { d: Uint8Array; i: Uint8Array; c: Uint8Array };
+    const before = (await getItem<{ refresh: Part }>('oauth-tokens', r))?.refresh as Part;
+    const calls = await kmsCalls(async () => {
+      const basis = await vault().read(r);
+      await basis?.openRefresh();
+      await vault().replace(r, { ...doc, accessToken: 'at-next', refreshToken: 'rt-rotated' }, lookup, basis);
+    });
+    expect(calls).toEqual(['Decrypt', 'GenerateDataKey']);
+    const after = (await getItem<{ refresh: Part }>('oauth-tokens', r))?.refresh as Part;
+    expect(Buffer.from(after.d).equals(Buffer.from(before.d))).toBe(true);
+    expect(Buffer.from(after.i).equals(Buffer.from(before.i))).toBe(false);
+    expect(Buffer.from(after.c).equals(Buffer.from(before.c))).toBe(false);
+    const reread = await vault().read(r);
+    expect((await reread?.openRefresh())?.refreshToken).toBe('rt-rotated');
+    reread?.release();
+  });
+
+  it('without openRefresh on the basis (a reconnect, or a basis only read), a new refresh token gets a new data key', async () => {
+    const r = ref();
+    const doc = document('rt-a');
+    await vault().create(r, doc, lookup);
+    const before = (await getItem<{ refresh: { d: Uint8Array } }>('oauth-tokens', r))?.refresh
+      .d as Uint8Array;
+    const calls = await kmsCalls(async () => {
+      await vault().replace(r, { ...doc, refreshToken: 'rt-b' }, lookup);
+    });
+    expect(calls).toEqual(['GenerateDataKey', 'GenerateDataKey']);
+    const after = (await getItem<{ refresh: { d: Uint8Array } }>('oauth-tokens', r))?.refresh.d as Uint8Array;
+    expect(Buffer.from(after).equals(Buffer.from(before))).toBe(false);
+  });
+
+  it('a released entry keeps no key: its replace seals the rotated token under a new data key', async () => {
+    const r = ref();
+    const doc = document('rt-a');
+    await vault().create(r, doc, lookup);
     const basis = await vault().read(r);
     await basis?.openRefresh();
-    await vault().replace(r, { ...doc, accessToken: 'at-next' }, lookup, basis);
-    const kept = (await getItem<{ refresh: { d: Uint8Array } }>('oauth-tokens', r))?.refresh.d;
-    expect(Buffer.from(kept as Uint8Array).equals(Buffer.from(before as Uint8Array))).toBe(true);
-    const again = await vault().read(r);
-    await again?.openRefresh();
-    await vault().replace(r, { ...doc, refreshToken: 'rt-rotated' }, lookup, again);
-    const resealed = (await getItem<{ refresh: { d: Uint8Array } }>('oauth-tokens', r))?.refresh.d;
-    expect(Buffer.from(resealed as Uint8Array).equals(Buffer.from(before as Uint8Array))).toBe(false);
-    expect((await (await vault().read(r))?.openRefresh())?.refreshToken).toBe('rt-rotated');
+    basis?.release();
+    const calls = await kmsCalls(() => vault().replace(r, { ...doc, refreshToken: 'rt-b' }, lookup, basis));
+    expect(calls).toEqual(['GenerateDataKey', 'GenerateDataKey']);
+    expect((await (await vault().read(r))?.openAll())?.refreshToken).toBe('rt-b');
   });
 
   it('logs no token, data key or ciphertext while sealing and opening', async () => {

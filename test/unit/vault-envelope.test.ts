@@ -5,6 +5,9 @@ import {
   ENVELOPE_FORMAT,
   EnvelopeError,
   open,
+  openHolding,
+  release,
+  resealWith,
   seal,
   type EnvelopeContext,
 } from '../../lambda/store/envelope';
@@ -96,6 +99,60 @@ describe('seal and open', () => {
     await open(spy, sealed, context);
     expect(keys).toHaveLength(2);
     for (const key of keys) expect(key.every((b) => b === 0)).toBe(true);
+  });
+});
+
+describe('a held data key (a rotated refresh token sealed again without KMS)', () => {
+  const refresh: EnvelopeContext = { ...context, purpose: 'refresh' };
+
+  it('re-seals under the same wrapped key with a fresh IV; the result opens with one Decrypt', async () => {
+    const sealed = await seal(kms, keyId, refresh, secret);
+    const { plain, held } = await openHolding(kms, sealed, refresh);
+    expect(plain.equals(secret)).toBe(true);
+    const next = Buffer.from('rotated-refresh-token-0123456789');
+    const again = resealWith(held, refresh, next);
+    release(held);
+    expect(Buffer.from(again.d).equals(Buffer.from(sealed.d))).toBe(true);
+    expect(Buffer.from(again.i).equals(Buffer.from(sealed.i))).toBe(false);
+    expect((await open(kms, again, refresh)).equals(next)).toBe(true);
+  });
+
+  it('serves its own context only: another source, stage, provider or purpose is refused', async () => {
+    const { held } = await openHolding(kms, await seal(kms, keyId, refresh, secret), refresh);
+    for (const other of [
+      { ...refresh, sourceId: 'src_2' },
+      { ...refresh, accountId: 'acct_2' },
+      { ...refresh, stage: 'prod' },
+      { ...refresh, provider: 'dropbox' },
+      { ...refresh, purpose: 'access' as const },
+    ])
+      expect(() => resealWith(held, other, secret)).toThrow(EnvelopeError);
+    release(held);
+  });
+
+  it('is zeroed by release and refuses to seal afterwards', async () => {
+    const { held } = await openHolding(kms, await seal(kms, keyId, refresh, secret), refresh);
+    expect(held.key.some((b) => b !== 0)).toBe(true);
+    release(held);
+    expect(held.key.every((b) => b === 0)).toBe(true);
+    expect(() => resealWith(held, refresh, secret)).toThrow(/released/);
+  });
+
+  it('keeps nothing when the part does not open (tampered tag)', async () => {
+    const sealed = await seal(kms, keyId, refresh, secret);
+    const keys: Uint8Array[] = [];
+    const spy = {
+      send: async (command: unknown) => {
+        const out = (await kms.send(command as never)) as { Plaintext?: Uint8Array };
+        if (out.Plaintext) keys.push(out.Plaintext);
+        return out;
+      },
+    } as unknown as KMSClient;
+    const t = Buffer.from(sealed.t);
+    t[0] ^= 1;
+    await expect(openHolding(spy, { ...sealed, t }, refresh)).rejects.toThrow(EnvelopeError);
+    expect(keys).toHaveLength(1);
+    expect(keys[0].every((b) => b === 0)).toBe(true);
   });
 });
 
