@@ -1,24 +1,46 @@
-// Client credentials of every provider in the registry (and Stripe's webhook signing secret) in Secrets Manager.
+// Client credentials of every provider in the registry (and the webhook schemes' signing secrets) in Secrets Manager.
 import { RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { PROVIDER_IDS } from '../lambda/providers/registry';
-import type { ProviderId } from '../lambda/providers/registry';
+import { PROVIDER_IDS, type ProviderId } from '../lambda/providers/registry';
+import { WEBHOOKS } from '../lambda/webhooks/registry';
+import {
+  credentialKeys,
+  signingSecretKeys,
+  webhookSecretKeys,
+  type CredentialKey,
+  type SigningSecretKey,
+} from '../lambda/webhooks/secrets';
+import type { WebhookScheme } from '../lambda/webhooks/types';
 
 /** Key of one secret under the prefix, e.g. `google/client_id`. */
-export type ClientSecretKey = `${ProviderId}/${'client_id' | 'client_secret'}` | 'stripe/webhook_secret';
+export type ClientSecretKey = CredentialKey | SigningSecretKey;
 
-/** Every key: two a provider (from the registry, so a new provider gets its secrets here) and the webhook secret. */
+/** The credential pair of each provider, in registry order (what `clientCredentials()` in lambda/store reads). */
+export function credentialKeysOf(providers: readonly ProviderId[]): CredentialKey[] {
+  return providers.flatMap((id) => {
+    const keys = credentialKeys(id);
+    return [keys.clientId, keys.clientSecret];
+  });
+}
+
+const SCHEMES: readonly WebhookScheme[] = Object.values(WEBHOOKS);
+
+/** The credential pair of every provider (from the registry, so a new provider gets its secrets here). */
+export const CLIENT_CREDENTIAL_KEYS: readonly CredentialKey[] = credentialKeysOf(PROVIDER_IDS);
+
+/** The endpoint signing secrets the webhook schemes declare (`key: { source: 'signing-secret' }`). */
+export const SIGNING_SECRET_KEYS: readonly SigningSecretKey[] = signingSecretKeys(SCHEMES);
+
+/** Every key the stack holds: the credential pairs, then the signing secrets. */
 export const CLIENT_SECRET_KEYS: readonly ClientSecretKey[] = [
-  ...PROVIDER_IDS.flatMap((id) => [`${id}/client_id`, `${id}/client_secret`] as const),
-  'stripe/webhook_secret',
+  ...CLIENT_CREDENTIAL_KEYS,
+  ...SIGNING_SECRET_KEYS,
 ];
 
-/** The credential pair of every provider (what `clientCredentials()` in lambda/store reads). */
-export const CLIENT_CREDENTIAL_KEYS: readonly ClientSecretKey[] = CLIENT_SECRET_KEYS.filter(
-  (k) => k !== 'stripe/webhook_secret',
-);
+/** What the webhooks function reads: each scheme's key and app-id source (webhookSecretKeys). */
+export const WEBHOOK_SECRET_KEYS: readonly ClientSecretKey[] = SCHEMES.flatMap(webhookSecretKeys);
 
 /** Value a created secret holds until an operator uploads the real one; the handlers refuse it (PLACEHOLDER_PREFIX). */
 export function placeholderValue(provider: string, stage: string): string {

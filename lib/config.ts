@@ -1,6 +1,6 @@
 // Per-stage settings: typed, validated once at synth, the only place a stage's values live.
 import * as v from 'valibot';
-import { PROVIDER_IDS } from '../lambda/providers/types';
+import { PROVIDER_IDS } from '../lambda/providers/registry';
 import type { EndpointOverrides } from '../lambda/providers/types';
 import { HIGHLEVEL_WEBHOOK_PUBLIC_KEY, ed25519PublicKey } from '../lambda/webhooks/gohighlevel';
 import { isOriginPattern, isOriginRule } from '../lambda/shared/cors';

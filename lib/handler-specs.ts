@@ -1,6 +1,6 @@
 // What each handler is and may do: size, route, concurrency and every permission, as data a reviewer reads in one place.
 import type { ClientSecretKey } from './client-secrets';
-import { CLIENT_CREDENTIAL_KEYS } from './client-secrets';
+import { CLIENT_CREDENTIAL_KEYS, WEBHOOK_SECRET_KEYS } from './client-secrets';
 import type { DynamoAction } from './dynamo-actions';
 import type { ImportedTableName } from './imported-tables';
 import { REFRESH_WORST_CASE_MS } from '../lambda/tokens/policy';
@@ -207,14 +207,9 @@ export const HANDLERS = {
       tokenIndexes: ['byExternalAccount'],
       // Never opens tokens: removes them on uninstall and erases them on shop/redact.
       vault: ['remove'],
-      // Shopify signs with the app's client secret (read as a pair by clientCredentials); Stripe with its
-      // endpoint secret; HighLevel deliveries name the app id, the prefix of our client id.
-      secrets: [
-        'shopify/client_id',
-        'shopify/client_secret',
-        'stripe/webhook_secret',
-        'gohighlevel/client_id',
-      ],
+      // From each scheme's key: Shopify signs with the app's client secret (read as a pair by clientCredentials),
+      // Stripe with its endpoint secret; HighLevel deliveries name the app id, the prefix of our client id.
+      secrets: WEBHOOK_SECRET_KEYS,
       publishEvents: true,
     },
   },

@@ -6,7 +6,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TOKEN_ACCESS_FAULTS } from '../lambda/metrics/names';
-import { PROVIDER_IDS } from '../lambda/providers/types';
+import { PROVIDER_IDS } from '../lambda/providers/registry';
 import type { MonitoringSettings } from './config';
 import type { HandlerFunction } from './handler-function';
 import { HANDLER_NAMES, HANDLERS, type HandlerName } from './handler-specs';
@@ -195,7 +195,7 @@ export class ServiceAlarms extends Construct {
         `${s.longThrottlesPerHour}+ connections were throttled by their provider for longer than ${props.longThrottleMinutes} minutes within an hour: ` +
         'their backups are stalled. The dashboard\'s "Connections throttled for long" shows which provider. Many at one provider: a quota of our app ' +
         "there is used up (Google: per Cloud project) or the jobs call it too often in parallel; lower the jobs' concurrency for it or ask for a higher quota " +
-        '(each limit\'s scope: lambda/providers/rate-limits.ts). Which connections: the token-access WARN lines "connection throttled for long".',
+        '(each limit\'s scope: the rateLimit of each entry in lambda/providers/entries.ts). Which connections: the token-access WARN lines "connection throttled for long".',
       metric: m.series('longThrottledConnections', { statistic: 'Sum', period: Duration.hours(1) }),
       threshold: s.longThrottlesPerHour,
       evaluationPeriods: 1,

@@ -8,7 +8,7 @@ import {
   TOKEN_CALL_OUTCOMES,
   WEBHOOK_OUTCOMES,
 } from '../lambda/metrics/names';
-import { PROVIDER_IDS } from '../lambda/providers/types';
+import { PROVIDER_IDS } from '../lambda/providers/registry';
 import type { HandlerFunction } from './handler-function';
 import { HANDLER_NAMES, type HandlerName } from './handler-specs';
 import type { ServiceMetrics } from './service-metrics';

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { localHighLevelKey } from './local/webhook-keys';
 import { shopifyWebhookHmac } from '../lambda/webhooks/shopify';
 import { stripeSignatureHeader } from '../lambda/webhooks/stripe';
+import { credentialKeys, signingSecretKey } from '../lambda/webhooks/secrets';
 
 interface Options {
   provider: string;
@@ -86,7 +87,7 @@ function sample(o: Options): { body: Record<string, unknown>; sign(raw: Buffer):
               orders_to_redact: [299938],
               data_request: { id: 9999 },
             };
-    const secret = localSecret(o, 'shopify/client_secret');
+    const secret = localSecret(o, credentialKeys('shopify').clientSecret);
     return {
       body,
       sign: (raw) => ({
@@ -108,7 +109,7 @@ function sample(o: Options): { body: Record<string, unknown>; sign(raw: Buffer):
       livemode: false,
       data: { object: { id: 'ca_local', object: 'application', name: 'ListBackup (local)' } },
     };
-    const secret = localSecret(o, 'stripe/webhook_secret');
+    const secret = localSecret(o, signingSecretKey('stripe'));
     return {
       body,
       sign: (raw) => ({
@@ -117,7 +118,7 @@ function sample(o: Options): { body: Record<string, unknown>; sign(raw: Buffer):
     };
   }
   if (o.provider === 'gohighlevel') {
-    const appId = localSecret(o, 'gohighlevel/client_id').split('-')[0];
+    const appId = localSecret(o, credentialKeys('gohighlevel').clientId).split('-')[0];
     const where =
       typeof o.flags.company === 'string'
         ? { companyId: o.flags.company }

@@ -14,7 +14,7 @@ import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PROVIDER_IDS, type ProviderId } from '../lambda/providers/types';
+import { PROVIDER_IDS, type ProviderId } from '../lambda/providers/registry';
 import { toItem, fromItem } from '../lambda/store/item';
 import { physicalTableName } from '../lambda/store/tables';
 import {
@@ -25,7 +25,9 @@ import {
   type ClientCredentials,
 } from './local/auth-server-client';
 import { startAwsStandins, type AwsStandins } from './local/aws-standins';
-import { localHighLevelKey, localStripeWebhookSecret } from './local/webhook-keys';
+import { WEBHOOKS } from '../lambda/webhooks/registry';
+import { signingSecretKeys } from '../lambda/webhooks/secrets';
+import { localHighLevelKey, localSigningSecret } from './local/webhook-keys';
 import { devToken } from './local/authorizer';
 import { bundleHandlers } from './local/bundle';
 import { createTables, localClient, startDynamoLocal, type DynamoLocal } from './local/dynamo-local';
@@ -174,11 +176,15 @@ async function main(): Promise<void> {
       await seedClientCredentials(auth.credentials, env.CLIENT_SECRET_PREFIX);
     }
     if (Object.keys(real).length) await seedClientCredentials(real, env.CLIENT_SECRET_PREFIX);
-    // Webhooks: the Stripe endpoint secret in the stand-in, and a local HighLevel key the front trusts.
-    if (aws && !aws.secrets()[`${env.CLIENT_SECRET_PREFIX}/stripe/webhook_secret`]) {
-      await seedSecrets({
-        [`${env.CLIENT_SECRET_PREFIX}/stripe/webhook_secret`]: localStripeWebhookSecret(),
-      });
+    // Webhooks: the schemes' endpoint signing secrets (Stripe's) in the stand-in, and a local HighLevel key the
+    // front trusts.
+    if (aws) {
+      const held = aws.secrets();
+      const missing = signingSecretKeys(Object.values(WEBHOOKS))
+        .map((key) => `${env.CLIENT_SECRET_PREFIX}/${key}`)
+        .filter((name) => !held[name]);
+      if (missing.length)
+        await seedSecrets(Object.fromEntries(missing.map((n) => [n, localSigningSecret()])));
     }
     env.WEBHOOK_PUBLIC_KEYS ??= JSON.stringify({ gohighlevel: localHighLevelKey(dataDir).publicKeyPem });
 

@@ -16,6 +16,7 @@ import { countWebhook } from '../metrics/emit';
 import type { Context } from 'aws-lambda';
 import { applyDelivery } from '../webhooks/effects';
 import { webhookScheme } from '../webhooks/registry';
+import { credentialKeys, signingSecretKey } from '../webhooks/secrets';
 import type { WebhookRequest, WebhookScheme } from '../webhooks/types';
 
 const env = readEnv();
@@ -57,8 +58,12 @@ async function verificationKey(scheme: WebhookScheme): Promise<string> {
     return (await clientCredentials(env.secretPrefix, scheme.provider, env.credentialsMaxAgeSeconds))
       .clientSecret;
   }
-  if (key.source === 'secret')
-    return secretUnderPrefix(env.secretPrefix, key.name, env.credentialsMaxAgeSeconds);
+  if (key.source === 'signing-secret')
+    return secretUnderPrefix(
+      env.secretPrefix,
+      signingSecretKey(scheme.provider),
+      env.credentialsMaxAgeSeconds,
+    );
   const pem = env.webhookPublicKeys[scheme.provider];
   if (typeof pem !== 'string' || !pem.includes('PUBLIC KEY')) {
     throw new ServiceError(
@@ -97,9 +102,13 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
     return UNAUTHORIZED;
   }
 
-  const appId = scheme.appId
-    ? scheme.appId.derive(
-        await secretUnderPrefix(env.secretPrefix, scheme.appId.secret, env.credentialsMaxAgeSeconds),
+  const appId = scheme.appIdFromClientId
+    ? scheme.appIdFromClientId(
+        await secretUnderPrefix(
+          env.secretPrefix,
+          credentialKeys(providerId).clientId,
+          env.credentialsMaxAgeSeconds,
+        ),
       )
     : undefined;
   const delivery = scheme.interpret(request, { now, appId, stripeMode: env.stripeMode });

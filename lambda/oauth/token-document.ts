@@ -1,5 +1,7 @@
 // The token document kept in the vault: everything a later refresh needs, and nothing else.
 import type { ProviderId, TokenLifecycle } from '../providers/types';
+import { externalKeyOf } from '../providers/external-key';
+import type { IdentityName } from '../providers/registry';
 import { ServiceError } from '../shared/errors';
 import type { TokenSet } from './token-response';
 
@@ -98,5 +100,6 @@ export function externalKey(
   externalAccount: Record<string, string>,
 ): string | undefined {
   const first = Object.entries(externalAccount)[0];
-  return first ? `${provider}#${first[0]}=${first[1]}` : undefined;
+  // The names come from the entry's `identity` (lambda/oauth/identity.ts), which the type cannot see here.
+  return first ? externalKeyOf(provider, first[0] as IdentityName<typeof provider>, first[1]) : undefined;
 }

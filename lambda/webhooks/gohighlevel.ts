@@ -1,5 +1,6 @@
 // HighLevel webhooks: Ed25519 X-GHL-Signature (base64) over the raw body with HighLevel's public key; AppUninstall.
 import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { externalKeyOf } from '../providers/external-key';
 import { deliveryId, jsonObject, text, timeOr } from './common';
 import type { Delivery, InterpretContext, WebhookRequest, WebhookScheme } from './types';
 
@@ -71,7 +72,7 @@ function interpret(request: WebhookRequest, context: InterpretContext): Delivery
       topic,
       action: {
         kind: 'disconnect',
-        externalKeys: [`gohighlevel#locationId=${locationId}`],
+        externalKeys: [externalKeyOf('gohighlevel', 'locationId', locationId)],
         occurredAt,
         reason: 'The app was uninstalled from the HighLevel location',
       },
@@ -85,7 +86,7 @@ function interpret(request: WebhookRequest, context: InterpretContext): Delivery
       topic,
       action: {
         kind: 'disconnect',
-        externalKeys: [`gohighlevel#companyId=${companyId}`],
+        externalKeys: [externalKeyOf('gohighlevel', 'companyId', companyId)],
         occurredAt,
         reason: 'The app was uninstalled from the HighLevel agency',
       },
@@ -103,7 +104,7 @@ export const gohighlevelWebhooks: WebhookScheme = {
   ],
   key: { source: 'public-key' },
   // The SDK compares the delivery's appId with CLIENT_ID.split('-')[0] (GoHighLevel/highlevel-api-sdk webhook-manager.ts).
-  appId: { secret: 'gohighlevel/client_id', derive: (clientId) => text(clientId.split('-')[0], 64) },
+  appIdFromClientId: (clientId) => text(clientId.split('-')[0], 64),
   signed: (request) => signature(request) !== undefined,
   verify: (request, key) => verify(request, key),
   interpret,

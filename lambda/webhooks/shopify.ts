@@ -1,6 +1,7 @@
 // Shopify webhooks: base64 HMAC-SHA256 of the raw body with the app's client secret; app/uninstalled and the compliance topics.
 import { createHmac } from 'node:crypto';
 import { isShopDomain } from '../oauth/shop';
+import { externalKeyOf } from '../providers/external-key';
 import { deliveryId, equalBytes, identifier, jsonObject, timeOr } from './common';
 import type { Delivery, InterpretContext, WebhookAction, WebhookRequest, WebhookScheme } from './types';
 
@@ -41,7 +42,7 @@ function action(
   const shopFromBody = topic === 'app/uninstalled' ? body.myshopify_domain : body.shop_domain;
   const shop = typeof shopFromBody === 'string' ? shopFromBody : headers['x-shopify-shop-domain'];
   if (!isShopDomain(shop)) return { kind: 'ignore', reason: 'no valid shop domain in the delivery' };
-  const externalKeys = [`shopify#shop=${shop}`];
+  const externalKeys = [externalKeyOf('shopify', 'shop', shop)];
   const occurredAt = timeOr(headers['x-shopify-triggered-at'], now);
   const customer =
     body.customer && typeof body.customer === 'object' ? (body.customer as Record<string, unknown>) : {};

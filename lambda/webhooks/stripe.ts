@@ -1,5 +1,6 @@
 // Stripe Connect webhooks: Stripe-Signature t=/v1= (hex HMAC-SHA256 of `${t}.${raw}`, 5-minute tolerance); deauthorization.
 import { createHmac } from 'node:crypto';
+import { externalKeyOf } from '../providers/external-key';
 import { deliveryId, equalBytes, jsonObject, text } from './common';
 import type { Delivery, InterpretContext, WebhookRequest, WebhookScheme } from './types';
 
@@ -77,7 +78,7 @@ function interpret(request: WebhookRequest, context: InterpretContext): Delivery
     topic,
     action: {
       kind: 'disconnect',
-      externalKeys: [`stripe#stripeAccountId=${account}`],
+      externalKeys: [externalKeyOf('stripe', 'stripeAccountId', account)],
       occurredAt: created,
       reason: 'Access was revoked in the Stripe dashboard',
     },
@@ -92,7 +93,7 @@ export const stripeWebhooks: WebhookScheme = {
     'https://docs.stripe.com/api/events/types#event_types-account.application.deauthorized',
     'https://support.stripe.com/questions/connect-account-webhook-configurations',
   ],
-  key: { source: 'secret', name: 'stripe/webhook_secret' },
+  key: { source: 'signing-secret' },
   signed: (request) => signature(request) !== undefined,
   verify,
   interpret,

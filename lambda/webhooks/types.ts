@@ -11,8 +11,11 @@ export interface WebhookRequest {
 export type WebhookKey =
   /** The app's OAuth client secret (Shopify), read through clientCredentials() and its cache. */
   | { source: 'client-secret' }
-  /** A secret at `<secretPrefix>/<name>` (Stripe's endpoint signing secret). */
-  | { source: 'secret'; name: string }
+  /**
+   * The endpoint signing secret the provider issued for our webhook endpoint, at
+   * `<secretPrefix>/<provider>/webhook_secret` (Stripe); the stack creates it and the credentials tool uploads it.
+   */
+  | { source: 'signing-secret' }
   /** A public key (PEM) from the settings: WEBHOOK_PUBLIC_KEYS[provider] (HighLevel: its published key by default). */
   | { source: 'public-key' };
 
@@ -62,10 +65,10 @@ export interface WebhookScheme {
   docs: readonly string[];
   key: WebhookKey;
   /**
-   * The app id a delivery must name, derived from a secret under the prefix (HighLevel: the part of the
-   * client id before the first '-'), because the provider's signing key is shared by every app.
+   * The app id a delivery must name, derived from our client id (HighLevel: the part before the first '-'),
+   * because the provider's signing key is shared by every app.
    */
-  appId?: { secret: string; derive: (value: string) => string | undefined };
+  appIdFromClientId?: (clientId: string) => string | undefined;
   /**
    * True when the delivery carries a signature of the scheme's shape (says nothing of its validity). Checked
    * before the key is read, so an unsigned delivery is refused (401) whether or not a key is configured.

@@ -1,8 +1,8 @@
 // Counts the refreshes a connection costs: a simulated clock runs the refresher's schedule and a job's token
 // reads through the same decisions as the service (policy.ts, records/shapes.ts) with the registry's lifetimes.
 import { refreshedDocument, type TokenDocument } from '../../lambda/oauth/token-document';
-import { PROVIDERS } from '../../lambda/providers/registry';
-import { PROVIDER_IDS, type ProviderEntry, type ProviderId } from '../../lambda/providers/types';
+import { PROVIDERS, PROVIDER_IDS } from '../../lambda/providers/registry';
+import type { ProviderEntry, ProviderId } from '../../lambda/providers/types';
 import { refreshDueAt } from '../../lambda/records/shapes';
 import { dueForRefresh, needsRefresh } from '../../lambda/tokens/policy';
 

@@ -1,7 +1,7 @@
 // What the tool manages for a stage: each provider's client id and secret, and Stripe's webhook signing secret.
-import { PROVIDERS } from '../../lambda/providers/registry';
-import { PROVIDER_IDS, type ProviderId } from '../../lambda/providers/types';
+import { PROVIDERS, PROVIDER_IDS, type ProviderId } from '../../lambda/providers/registry';
 import { clientSecretNames } from '../../lambda/store/client-credentials';
+import { signingSecretKey } from '../../lambda/webhooks/secrets';
 
 /** The webhook secret's target name on the command line and in import files. */
 export const STRIPE_WEBHOOK = 'stripe-webhook';
@@ -28,9 +28,9 @@ export interface Target {
   fields: readonly Field[];
 }
 
-/** Secret name of Stripe's webhook endpoint signing secret (lib/client-secrets.ts creates `stripe/webhook_secret`). */
+/** Secret name of Stripe's webhook endpoint signing secret (the one lib/client-secrets.ts creates for its scheme). */
 export function webhookSecretName(prefix: string): string {
-  return `${prefix}/stripe/webhook_secret`;
+  return `${prefix}/${signingSecretKey('stripe')}`;
 }
 
 /** Every target of a stage's secret prefix: the nine providers in registry order, then the Stripe webhook secret. */

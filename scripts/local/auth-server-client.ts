@@ -27,13 +27,12 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { PROVIDERS } from '../../lambda/providers/registry';
-import {
-  PROVIDER_IDS,
-  type ClientAuthMethod,
-  type EndpointOverrides,
-  type ProviderId,
-  type Revocation,
+import { PROVIDERS, PROVIDER_IDS } from '../../lambda/providers/registry';
+import type {
+  ClientAuthMethod,
+  EndpointOverrides,
+  ProviderId,
+  Revocation,
 } from '../../lambda/providers/types';
 import { callbackUrl } from '../../lambda/shared/urls';
 import { PROVIDER_QUIRKS, type ProviderQuirks } from './auth-server-quirks';
@@ -170,7 +169,7 @@ export async function startAuthServer(options: AuthServerOptions): Promise<AuthS
       revocation: entry.revocation
         ? { auth: entry.revocation.auth, revokes: entry.revocation.revokes }
         : null,
-      quirks: PROVIDER_QUIRKS[id],
+      quirks: PROVIDER_QUIRKS[id] ?? {},
     };
   });
   const config: AuthServerConfig = {

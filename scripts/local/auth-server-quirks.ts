@@ -21,8 +21,8 @@ export interface ProviderQuirks {
   idTokenClaims?: Record<string, string>;
 }
 
-/** The quirks of every provider, each matching its registry entry and documentation. */
-export const PROVIDER_QUIRKS: Record<ProviderId, ProviderQuirks> = {
+/** The quirks of each provider that has some, matching its registry entry and documentation (none: plain OAuth). */
+export const PROVIDER_QUIRKS: Partial<Record<ProviderId, ProviderQuirks>> = {
   // Google: OIDC id_token with `sub` (oidc-provider issues it for the openid scope) and RFC 9207 `iss`.
   google: {},
   hubspot: { tokenFields: { hub_id: 'number:{digits}' } },

@@ -9,6 +9,7 @@ import { HANDLERS, type HandlerName, type HandlerSpec, type RouteSpec } from '..
 import { originMatcher, preflightAnswer, withCors } from '../../lambda/shared/cors';
 import type { HttpEvent, HttpResult } from '../../lambda/shared/http';
 import { authorize, type AuthorizerContext } from './authorizer';
+import { renderConnectPage } from './connect-page-html';
 
 export type LambdaHandler = (
   event: APIGatewayProxyEventV2,
@@ -370,7 +371,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     // The app: the connect page at / and at the default return path.
     if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/integrations')) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...pageHeaders });
-      return void res.end(page('index.html').toString('utf8').replaceAll('__API_URL__', apiUrl));
+      return void res.end(renderConnectPage(page('index.html').toString('utf8'), apiUrl));
     }
     return json(res, 404, { message: 'Not Found' });
   });

@@ -25,7 +25,7 @@ export function localHighLevelKey(dataDir: string): { privateKey: KeyObject; pub
   return { privateKey, publicKeyPem };
 }
 
-/** A fresh Stripe-shaped endpoint signing secret for the local run. */
-export function localStripeWebhookSecret(): string {
+/** A fresh endpoint signing secret for the local run, in Stripe's shape (`whsec_…`). */
+export function localSigningSecret(): string {
   return `whsec_${randomBytes(24).toString('base64url')}`;
 }

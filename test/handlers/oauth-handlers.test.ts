@@ -16,7 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createHmac, randomUUID } from 'node:crypto';
 import { challengeOf } from '../../lambda/oauth/pkce';
 import { completionKey } from '../../lambda/oauth/seal';
-import { PROVIDER_IDS } from '../../lambda/providers/types';
+import { PROVIDER_IDS } from '../../lambda/providers/registry';
 import type { ActivityItem, ConnectionItem, SourceItem } from '../../lambda/records/shapes';
 import type { CompletionRecord } from '../../lambda/store/completions';
 import type { StateRecord } from '../../lambda/store/states';

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomUUID } from 'node:crypto';
-import { PROVIDER_IDS } from '../../lambda/providers/types';
+import { PROVIDER_IDS } from '../../lambda/providers/registry';
 import type { HttpEvent, HttpResult } from '../../lambda/shared/http';
 import { captureOutput, type Capture } from '../support/capture';
 import { closeDb, getItem, putItem, queryPartition } from '../support/dynamo';

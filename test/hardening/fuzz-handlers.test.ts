@@ -8,7 +8,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { batchFromLookup } from '../support/secrets';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { PROVIDER_IDS } from '../../lambda/providers/types';
+import { PROVIDER_IDS } from '../../lambda/providers/registry';
 import type { HttpEvent, HttpResult } from '../../lambda/shared/http';
 import { captureOutput } from '../support/capture';
 import { TEST_APP_URL } from '../support/constants';

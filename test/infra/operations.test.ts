@@ -2,7 +2,7 @@
 // failure queue, and a dashboard whose widgets name only metrics the handlers publish.
 import { Template } from 'aws-cdk-lib/assertions';
 import { METRICS, METRICS_NAMESPACE } from '../../lambda/metrics/names';
-import { PROVIDER_IDS } from '../../lambda/providers/types';
+import { PROVIDER_IDS } from '../../lambda/providers/registry';
 import { SettingsError, loadSettings } from '../../lib/config';
 import { HANDLER_NAMES, HANDLERS } from '../../lib/handler-specs';
 import { ServiceMetrics } from '../../lib/service-metrics';

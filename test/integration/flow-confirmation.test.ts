@@ -1,8 +1,7 @@
 // A connection becomes active only when the user and account that started it confirm it.
 // Replayed, expired, foreign-user, foreign-account and wrong-provider confirmations are refused.
 import { completionKey } from '../../lambda/oauth/seal';
-import { PROVIDERS } from '../../lambda/providers/registry';
-import { PROVIDER_IDS, type ProviderId } from '../../lambda/providers/types';
+import { PROVIDERS, PROVIDER_IDS, type ProviderId } from '../../lambda/providers/registry';
 import type { ActivityItem } from '../../lambda/records/shapes';
 import {
   expireStateItem,

@@ -1,7 +1,6 @@
 // The full start -> authorize -> callback -> complete flow for each of the nine providers against the local
 // authorization server (oidc-provider), DynamoDB Local and the AWS stand-ins.
-import { PROVIDERS } from '../../lambda/providers/registry';
-import { PROVIDER_IDS, type ProviderId } from '../../lambda/providers/types';
+import { PROVIDERS, PROVIDER_IDS, type ProviderId } from '../../lambda/providers/registry';
 import type { ActivityItem, ConnectionItem, SourceItem } from '../../lambda/records/shapes';
 import type { TokenDocument } from '../../lambda/oauth/token-document';
 import { TEST_APP_URL, TEST_BUS } from '../support/constants';

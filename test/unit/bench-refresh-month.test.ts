@@ -1,5 +1,5 @@
 // The simulated month of refreshes: keep-alives only for unused connections, on-demand refreshes follow the jobs.
-import { PROVIDER_IDS } from '../../lambda/providers/types';
+import { PROVIDER_IDS } from '../../lambda/providers/registry';
 import { refreshTable, simulateRefreshes } from '../../scripts/bench/refresh-month';
 
 const HOUR = 3_600_000;

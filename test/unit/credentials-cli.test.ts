@@ -7,7 +7,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { PROVIDER_IDS, type ProviderId } from '../../lambda/providers/types';
+import { PROVIDER_IDS, type ProviderId } from '../../lambda/providers/registry';
 import { main } from '../../scripts/credentials/commands';
 import { EXIT } from '../../scripts/credentials/errors';
 import { awsSecretStore, type StoreContext } from '../../scripts/credentials/secret-store';

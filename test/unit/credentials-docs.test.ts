@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { CLIENT_SECRET_KEYS, placeholderValue } from '../../lib/client-secrets';
 import { loadSettings } from '../../lib/config';
 import { STAGES } from '../../lib/stages';
-import { PROVIDER_IDS } from '../../lambda/providers/types';
+import { PROVIDER_IDS } from '../../lambda/providers/registry';
 import { classify } from '../../scripts/credentials/report';
 import {
   GUIDE_END,

@@ -1,5 +1,5 @@
 // Shape validation, stdin parsing and import-file parsing: every problem named, no value ever quoted.
-import { PROVIDER_IDS } from '../../lambda/providers/types';
+import { PROVIDER_IDS } from '../../lambda/providers/registry';
 import { CliError, EXIT } from '../../scripts/credentials/errors';
 import { targetOf, type TargetId } from '../../scripts/credentials/targets';
 import {

@@ -1,157 +1,9 @@
 // The provider registry validated as data: a schema for every entry, cross-field consistency, and client id shapes.
 import * as v from 'valibot';
 import { PROVIDERS, PROVIDER_IDS, isProviderId } from '../../lambda/providers/registry';
+import { DEFAULT_REFRESH_MARGIN_SECONDS, defineProvider } from '../../lambda/providers/define';
+import { ProviderSchema } from '../../lambda/providers/schema';
 import type { ProviderId } from '../../lambda/providers/types';
-
-/**
- * An https URL without credentials; `{shop}` (per-shop hosts) or `{token}` (token in the path) only where a
- * template is allowed; a fragment only on documentation links.
- */
-function isHttpsUrl(value: string, templates: readonly string[] = [], fragment = false): boolean {
-  let filled = value;
-  for (const name of templates)
-    filled = filled.replaceAll(`{${name}}`, name === 'shop' ? 'fixture.myshopify.com' : 'token');
-  if (/[{}]/.test(filled)) return false;
-  try {
-    const url = new URL(filled);
-    return (
-      url.protocol === 'https:' && url.username === '' && url.password === '' && (fragment || url.hash === '')
-    );
-  } catch {
-    return false;
-  }
-}
-
-const text = v.pipe(v.string(), v.trim(), v.nonEmpty());
-const httpsUrl = (templates: readonly string[] = [], fragment = false) =>
-  v.pipe(
-    v.string(),
-    v.check((value) => isHttpsUrl(value, templates, fragment), 'must be an https URL'),
-  );
-
-/** Parameters the OAuth core sets itself: a registry entry must not override them. */
-const CORE_AUTHORIZATION_PARAMS = [
-  'response_type',
-  'client_id',
-  'redirect_uri',
-  'scope',
-  'state',
-  'code_challenge',
-  'code_challenge_method',
-];
-const CORE_TOKEN_PARAMS = [
-  'grant_type',
-  'code',
-  'redirect_uri',
-  'code_verifier',
-  'refresh_token',
-  'client_id',
-  'client_secret',
-];
-const CORE_TOKEN_HEADERS = ['content-type', 'accept', 'authorization'];
-
-const params = (reserved: readonly string[]) =>
-  v.pipe(
-    v.record(v.pipe(v.string(), v.regex(/^[a-z_]+$/)), text),
-    v.check(
-      (record) => Object.keys(record).every((key) => !reserved.includes(key)),
-      'overrides a core parameter',
-    ),
-  );
-
-/** Response header names as the registry stores them: lower case HTTP tokens. */
-const headerName = v.pipe(v.string(), v.regex(/^[a-z0-9-]+$/, 'must be a lower-case header name'));
-
-const anchoredRegExp = v.pipe(
-  v.instance(RegExp),
-  v.check(
-    (re) => re.source.startsWith('^') && re.source.endsWith('$') && re.flags === '',
-    'must be anchored, no flags',
-  ),
-);
-
-const ProviderSchema = v.strictObject({
-  id: v.picklist(PROVIDER_IDS),
-  displayName: text,
-  docs: v.pipe(v.array(httpsUrl([], true)), v.minLength(1)),
-  authorizationEndpoint: httpsUrl(['shop']),
-  tokenEndpoint: httpsUrl(['shop']),
-  issuer: v.optional(httpsUrl()),
-  scopes: v.pipe(v.array(v.pipe(text, v.regex(/^[^\s,]+$/, 'a scope holds no separator'))), v.minLength(1)),
-  scopeSeparator: v.picklist([' ', ',']),
-  authorizationParams: params(CORE_AUTHORIZATION_PARAMS),
-  tokenParams: params(CORE_TOKEN_PARAMS),
-  tokenHeaders: v.pipe(
-    v.record(v.pipe(v.string(), v.regex(/^[a-z0-9-]+$/, 'header names in lower case')), text),
-    v.check(
-      (record) => Object.keys(record).every((key) => !CORE_TOKEN_HEADERS.includes(key)),
-      'overrides a core header',
-    ),
-  ),
-  clientAuth: v.picklist(['client_secret_basic', 'client_secret_post']),
-  pkce: v.boolean(),
-  requiresShop: v.boolean(),
-  callbackChecks: v.array(v.picklist(['shopify-hmac'])),
-  callbackParams: v.array(v.pipe(text, v.regex(/^[A-Za-z_]+$/))),
-  identity: v.array(
-    v.strictObject({
-      from: v.picklist(['token', 'callback', 'id_token']),
-      field: text,
-      as: v.pipe(text, v.regex(/^[a-z][A-Za-z]+$/, 'identity names are camelCase')),
-      pattern: v.optional(v.instance(RegExp)),
-      confirmedByClaim: v.optional(v.pipe(v.string(), v.nonEmpty())),
-    }),
-  ),
-  tokens: v.strictObject({
-    rotatesRefreshToken: v.boolean(),
-    refreshTokenIdleDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
-    refreshTokenMaxDays: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
-    refreshMarginSeconds: v.pipe(v.number(), v.integer(), v.minValue(60)),
-    expiresInWhenMissing: v.union([v.pipe(v.number(), v.integer(), v.minValue(60)), v.literal('never')]),
-  }),
-  rateLimit: v.strictObject({
-    scope: text,
-    windows: v.array(
-      v.pipe(
-        v.strictObject({
-          remaining: v.optional(headerName),
-          limit: v.optional(headerName),
-          usedOfLimit: v.optional(headerName),
-          reset: v.optional(
-            v.strictObject({ header: headerName, unit: v.picklist(['epoch-ms', 'window-ms']) }),
-          ),
-        }),
-        v.check((w) => Boolean(w.remaining || w.usedOfLimit), 'a window says how many calls are left'),
-      ),
-    ),
-    retryAfter: v.boolean(),
-    defaultRetryAfterSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3600))),
-    note: v.optional(text),
-    docs: v.pipe(v.array(httpsUrl([], true)), v.minLength(1)),
-  }),
-  revocation: v.optional(
-    v.strictObject({
-      endpoint: httpsUrl(['token']),
-      method: v.picklist(['POST', 'DELETE']),
-      body: v.picklist(['form', 'json', 'none']),
-      token: v.picklist(['refresh_token', 'access_token', 'none']),
-      param: text,
-      revokes: v.picklist(['token', 'grant', 'account']),
-      auth: v.picklist([
-        'client_secret_basic',
-        'client_secret_post',
-        'bearer',
-        'client_secret_bearer',
-        'none',
-      ]),
-      clientIdParam: v.optional(text),
-      identityParams: v.optional(v.record(text, text)),
-    }),
-  ),
-  clientIdPattern: anchoredRegExp,
-  clientIdHint: text,
-  consoleUrl: httpsUrl(),
-});
 
 /** Each provider's own documentation domains. */
 const OWN_DOMAINS: Record<ProviderId, string[]> = {
@@ -243,12 +95,63 @@ describe('provider registry', () => {
       { ...PROVIDERS.box, tokenHeaders: { authorization: 'x' } },
       { ...PROVIDERS.box, clientIdPattern: /[a-z]+/ },
       { ...PROVIDERS.box, unknownField: true },
+      { ...PROVIDERS.box, id: 'Box' },
+      { ...PROVIDERS.box, registration: ' ' },
       {
         ...PROVIDERS.google,
         revocation: { ...PROVIDERS.google.revocation, endpoint: 'http://oauth2.googleapis.com/revoke' },
       },
     ];
     for (const entry of bad) expect(v.safeParse(ProviderSchema, entry).success).toBe(false);
+  });
+});
+
+describe('defineProvider', () => {
+  const { scopeSeparator, authorizationParams, tokenParams, tokenHeaders, ...rest } = PROVIDERS.box;
+  const { requiresShop, callbackChecks, callbackParams, tokens, ...stated } = rest;
+  const { refreshMarginSeconds, ...lifecycle } = tokens;
+
+  it('fills the common defaults an entry leaves out', () => {
+    const entry = defineProvider({ ...stated, id: 'plain', tokens: lifecycle });
+    expect(entry).toMatchObject({
+      scopeSeparator: ' ',
+      authorizationParams: {},
+      tokenParams: {},
+      tokenHeaders: {},
+      requiresShop: false,
+      callbackChecks: [],
+      callbackParams: [],
+      tokens: { ...lifecycle, refreshMarginSeconds: DEFAULT_REFRESH_MARGIN_SECONDS },
+    });
+    expect(v.safeParse(ProviderSchema, entry).success).toBe(true);
+    // Box states none of them, so its entry is what the defaults make it.
+    expect({ scopeSeparator, authorizationParams, tokenParams, tokenHeaders }).toEqual({
+      scopeSeparator: ' ',
+      authorizationParams: {},
+      tokenParams: {},
+      tokenHeaders: {},
+    });
+    expect({ requiresShop, callbackChecks, callbackParams, refreshMarginSeconds }).toEqual({
+      requiresShop: false,
+      callbackChecks: [],
+      callbackParams: [],
+      refreshMarginSeconds: DEFAULT_REFRESH_MARGIN_SECONDS,
+    });
+  });
+
+  it('keeps what an entry states over the defaults', () => {
+    const entry = defineProvider({
+      ...stated,
+      id: 'custom',
+      scopeSeparator: ',',
+      tokenParams: { expiring: '1' },
+      requiresShop: true,
+      tokens: { ...lifecycle, refreshMarginSeconds: 900 },
+    });
+    expect(entry.scopeSeparator).toBe(',');
+    expect(entry.tokenParams).toEqual({ expiring: '1' });
+    expect(entry.requiresShop).toBe(true);
+    expect(entry.tokens.refreshMarginSeconds).toBe(900);
   });
 });
 

@@ -1,7 +1,6 @@
 // Pure decisions of the token lifecycle: refresh timing, backoff, failure days, outcomes, single flight.
 import type { TokenDocument } from '../../lambda/oauth/token-document';
-import { PROVIDERS } from '../../lambda/providers/registry';
-import { PROVIDER_IDS } from '../../lambda/providers/types';
+import { PROVIDERS, PROVIDER_IDS } from '../../lambda/providers/registry';
 import {
   EXHAUSTED_AFTER_DAYS,
   LEASE_TTL_MS,

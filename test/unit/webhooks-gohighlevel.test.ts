@@ -73,7 +73,7 @@ describe('highlevel webhook verification', () => {
   });
 
   it('derives our app id from the client id as the official SDK does', () => {
-    expect(gohighlevelWebhooks.appId?.derive(`${APP}-abcd1234`)).toBe(APP);
+    expect(gohighlevelWebhooks.appIdFromClientId?.(`${APP}-abcd1234`)).toBe(APP);
   });
 });
 

@@ -6,17 +6,8 @@ const USERS = [
   { userId: 'dev-mallory', accountId: 'acct-mallory', name: 'Mallory' },
 ];
 
-const PROVIDERS = [
-  ['google', 'Google'],
-  ['hubspot', 'HubSpot'],
-  ['gohighlevel', 'GoHighLevel'],
-  ['dropbox', 'Dropbox'],
-  ['box', 'Box'],
-  ['quickbooks', 'QuickBooks'],
-  ['shopify', 'Shopify'],
-  ['keap', 'Keap'],
-  ['stripe', 'Stripe Connect'],
-];
+/** The registry's providers, `{ id, name, requiresShop }`, as the local front fills them into the page. */
+const PROVIDERS = JSON.parse(document.querySelector('meta[name="listbackup-providers"]')?.content || '[]');
 
 /** What the user reads for each error code the API or the callback redirect can carry. */
 const MESSAGES = {
@@ -97,7 +88,7 @@ async function api(method, path, body) {
 }
 
 function displayName(provider) {
-  return PROVIDERS.find(([id]) => id === provider)?.[1] ?? provider;
+  return PROVIDERS.find((p) => p.id === provider)?.name ?? provider;
 }
 
 function show(status, message, error) {
@@ -113,9 +104,9 @@ function showError(code, fallback) {
   show('error', MESSAGES[code] ?? fallback ?? MESSAGES.internal_error, code ?? 'internal_error');
 }
 
-async function connect(provider) {
+async function connect(provider, requiresShop) {
   const body = { returnPath: '/integrations' };
-  if (provider === 'shopify') body.shop = $('shop').value.trim();
+  if (requiresShop) body.shop = $('shop').value.trim();
   show('working', `Starting ${displayName(provider)}\u2026`);
   const { status, data } = await api('POST', `/integrations/oauth/${provider}/start`, body);
   if (status !== 200) return showError(data.error, data.message);
@@ -187,13 +178,13 @@ function render() {
     void renderSources();
   });
   const list = $('providers');
-  for (const [id, name] of PROVIDERS) {
+  for (const { id, name, requiresShop } of PROVIDERS) {
     const li = document.createElement('li');
     li.dataset.provider = id;
     const title = document.createElement('strong');
     title.textContent = name;
     li.append(title);
-    if (id === 'shopify') {
+    if (requiresShop) {
       const shop = document.createElement('input');
       shop.id = 'shop';
       shop.value = 'demo-store.myshopify.com';
@@ -205,7 +196,7 @@ function render() {
     button.type = 'button';
     button.textContent = `Connect ${name}`;
     button.dataset.testid = `connect-${id}`;
-    button.addEventListener('click', () => void connect(id));
+    button.addEventListener('click', () => void connect(id, requiresShop));
     li.append(button);
     list.append(li);
   }
