@@ -3,7 +3,11 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'dist/', '.local/', 'coverage/', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: ['node_modules/', 'cdk.out/', 'dist/', '.local/', 'coverage/', '**/*.js', '**/*.mjs'],
+  },
+  // The connect page is browser JavaScript served as it is (type-checked by its own tsconfig.json).
+  { ignores: ['!scripts/local/connect-page/*.js'] },
   ...tseslint.configs.recommended,
   prettier,
   {
@@ -11,5 +15,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-console': 'off',
     },
+  },
+  {
+    files: ['scripts/local/connect-page/*.js'],
+    languageOptions: { sourceType: 'script' },
   },
 );

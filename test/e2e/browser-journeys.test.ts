@@ -174,6 +174,15 @@ describe('error journeys: the user sees a clear message', () => {
     await page.close();
   }, 60_000);
 
+  it('an error code the page does not know: the generic message, never a property of Object', async () => {
+    const page = await alice.newPage();
+    await page.goto(`${stack.appUrl}/integrations?status=error&error=constructor`);
+    const { text, error } = await outcome(page, 'error');
+    expect(error).toBe('constructor');
+    expect(text).toBe('Something went wrong on our side. Try again.');
+    await page.close();
+  }, 60_000);
+
   it('expired state', async () => {
     const started = await fetch(`${stack.apiUrl}/integrations/oauth/box/start`, {
       method: 'POST',

@@ -1,15 +1,39 @@
 // The connect page of the local run: start a connection, come back from the provider, confirm it.
+// @ts-check
 'use strict';
 
+/** @typedef {import('../connect-page-html').PageProvider} PageProvider */
+/** @typedef {{ userId: string, accountId: string, name: string }} DevUser */
+/** @typedef {{ error?: string, message?: string }} ErrorAnswer An error answer of the API. */
+/** @typedef {{ authorizationUrl: string }} StartAnswer The answer of POST .../start. */
+/** @typedef {{ status: 'connected' | 'reconnected', sourceId: string }} CompleteAnswer Of POST .../complete. */
+/** @typedef {{ sourceId: string, provider: string, name: string, status: string }} LocalSource */
+
+/**
+ * The content of a `<meta name=..>` of the page ('' when it is missing).
+ * @param {string} name
+ */
+function meta(name) {
+  const element = document.querySelector(`meta[name="${name}"]`);
+  return element instanceof HTMLMetaElement ? element.content : '';
+}
+
+/** @type {readonly DevUser[]} */
 const USERS = [
   { userId: 'dev-alice', accountId: 'acct-alice', name: 'Alice' },
   { userId: 'dev-mallory', accountId: 'acct-mallory', name: 'Mallory' },
 ];
 
-/** The registry's providers, `{ id, name, requiresShop }`, as the local front fills them into the page. */
-const PROVIDERS = JSON.parse(document.querySelector('meta[name="listbackup-providers"]')?.content || '[]');
+/**
+ * The registry's providers as the local front fills them into the page (connect-page-html.ts writes this JSON).
+ * @type {readonly PageProvider[]}
+ */
+const PROVIDERS = JSON.parse(meta('listbackup-providers') || '[]');
 
-/** What the user reads for each error code the API or the callback redirect can carry. */
+/**
+ * What the user reads for each error code the API or the callback redirect can carry.
+ * @type {Readonly<Record<string, string>>}
+ */
 const MESSAGES = {
   access_denied: 'You declined access at the provider. Nothing was connected.',
   invalid_state:
@@ -45,8 +69,20 @@ const MESSAGES = {
   unreachable: 'The API could not be reached from this page. Nothing was changed; try again.',
 };
 
-const $ = (id) => document.getElementById(id);
+/**
+ * The element with this id, checked to be of the kind the markup gives it.
+ * @template {HTMLElement} T
+ * @param {string} id
+ * @param {{ new (): T, name: string }} kind
+ * @returns {T}
+ */
+function $(id, kind) {
+  const element = document.getElementById(id);
+  if (!(element instanceof kind)) throw new Error(`#${id} is missing or not a ${kind.name}`);
+  return element;
+}
 
+/** @param {string} text */
 function base64url(text) {
   const bytes = new TextEncoder().encode(text);
   let binary = '';
@@ -54,18 +90,27 @@ function base64url(text) {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/** @returns {DevUser} */
 function currentUser() {
   const id = localStorage.getItem('listbackup.devUser');
   return USERS.find((u) => u.userId === id) ?? USERS[0];
 }
 
+/** @param {DevUser} user */
 function token(user) {
   return `dev.${base64url(JSON.stringify({ userId: user.userId, accountId: user.accountId }))}`;
 }
 
 /** The API's origin: every /integrations call is cross-origin (the browser sends a CORS preflight first). */
-const API_URL = document.querySelector('meta[name="listbackup-api"]')?.content ?? '';
+const API_URL = meta('listbackup-api');
 
+/**
+ * Calls the API (or the local front's own `/__local` routes) as the signed-in development user.
+ * @param {string} method
+ * @param {string} path
+ * @param {object} [body]
+ * @returns {Promise<{ status: number, data: unknown }>}
+ */
 async function api(method, path, body) {
   let response;
   try {
@@ -78,6 +123,7 @@ async function api(method, path, body) {
     // The browser hides why (CORS refused, API down, or a gateway answer without CORS headers).
     return { status: 0, data: { error: 'unreachable' } };
   }
+  /** @type {unknown} */
   let data = {};
   try {
     data = await response.json();
@@ -87,12 +133,32 @@ async function api(method, path, body) {
   return { status: response.status, data };
 }
 
+/**
+ * The error code and message of an answer; the API's error answers are `{ error, message }`.
+ * @param {unknown} data
+ * @returns {ErrorAnswer}
+ */
+function errorOf(data) {
+  if (!data || typeof data !== 'object') return {};
+  const { error, message } = /** @type {Record<string, unknown>} */ (data);
+  return {
+    error: typeof error === 'string' ? error : undefined,
+    message: typeof message === 'string' ? message : undefined,
+  };
+}
+
+/** @param {string} provider */
 function displayName(provider) {
   return PROVIDERS.find((p) => p.id === provider)?.name ?? provider;
 }
 
+/**
+ * @param {string} status
+ * @param {string} message
+ * @param {string} [error]
+ */
 function show(status, message, error) {
-  const result = $('result');
+  const result = $('result', HTMLElement);
   result.hidden = false;
   result.dataset.status = status;
   if (error) result.dataset.error = error;
@@ -100,22 +166,38 @@ function show(status, message, error) {
   result.textContent = message;
 }
 
+/**
+ * @param {string | null | undefined} code
+ * @param {string} [fallback]
+ */
 function showError(code, fallback) {
-  show('error', MESSAGES[code] ?? fallback ?? MESSAGES.internal_error, code ?? 'internal_error');
+  // Only the codes listed: a code such as `constructor` from the query string must not reach Object's prototype.
+  const known = code && Object.hasOwn(MESSAGES, code) ? MESSAGES[code] : undefined;
+  show('error', known ?? fallback ?? MESSAGES.internal_error, code ?? 'internal_error');
 }
 
+/**
+ * @param {string} provider
+ * @param {boolean} requiresShop
+ */
 async function connect(provider, requiresShop) {
+  /** @type {{ returnPath: string, shop?: string }} */
   const body = { returnPath: '/integrations' };
-  if (requiresShop) body.shop = $('shop').value.trim();
+  if (requiresShop) body.shop = $('shop', HTMLInputElement).value.trim();
   show('working', `Starting ${displayName(provider)}\u2026`);
   const { status, data } = await api('POST', `/integrations/oauth/${provider}/start`, body);
-  if (status !== 200) return showError(data.error, data.message);
-  if ($('link-only').checked) {
-    $('link').hidden = false;
-    $('link').textContent = data.authorizationUrl;
+  if (status !== 200) {
+    const { error, message } = errorOf(data);
+    return showError(error, message);
+  }
+  const { authorizationUrl } = /** @type {StartAnswer} */ (data);
+  if ($('link-only', HTMLInputElement).checked) {
+    const link = $('link', HTMLElement);
+    link.hidden = false;
+    link.textContent = authorizationUrl;
     return show('working', `Authorization link for ${displayName(provider)} created (not opened).`);
   }
-  window.location.assign(data.authorizationUrl);
+  window.location.assign(authorizationUrl);
 }
 
 /** Back from the provider: confirm a pending connection as the signed-in user, or explain the error. */
@@ -135,21 +217,24 @@ async function finish() {
     completion,
   });
   if (code === 200) {
+    const answer = /** @type {CompleteAnswer} */ (data);
     show(
-      data.status,
-      `${displayName(provider)} ${data.status === 'reconnected' ? 'reconnected' : 'connected'} (source ${data.sourceId}).`,
+      answer.status,
+      `${displayName(provider)} ${answer.status === 'reconnected' ? 'reconnected' : 'connected'} (source ${answer.sourceId}).`,
     );
   } else {
-    showError(data.error, data.message);
+    const { error, message } = errorOf(data);
+    showError(error, message);
   }
 }
 
 async function renderSources() {
   const user = currentUser();
-  $('account').textContent = `${user.name}\u2019s account (${user.accountId})`;
-  const list = $('sources');
+  $('account', HTMLElement).textContent = `${user.name}\u2019s account (${user.accountId})`;
+  const list = $('sources', HTMLUListElement);
   list.textContent = '';
   const { status, data } = await api('GET', '/__local/sources');
+  /** @type {LocalSource[]} The local front's `/__local/sources` answers the caller's sources. */
   const sources = status === 200 && Array.isArray(data) ? data : [];
   if (!sources.length) {
     const li = document.createElement('li');
@@ -165,7 +250,7 @@ async function renderSources() {
 }
 
 function render() {
-  const select = $('user');
+  const select = $('user', HTMLSelectElement);
   for (const user of USERS) {
     const option = document.createElement('option');
     option.value = user.userId;
@@ -177,7 +262,7 @@ function render() {
     localStorage.setItem('listbackup.devUser', select.value);
     void renderSources();
   });
-  const list = $('providers');
+  const list = $('providers', HTMLUListElement);
   for (const { id, name, requiresShop } of PROVIDERS) {
     const li = document.createElement('li');
     li.dataset.provider = id;
