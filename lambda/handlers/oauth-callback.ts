@@ -11,18 +11,17 @@ import type { CallbackCheck, ProviderEntry } from '../providers/types';
 import { clientCredentials } from '../store/client-credentials';
 import { putCompletion } from '../store/completions';
 import { consumeState, type StateRecord } from '../store/states';
-import { physicalTableName } from '../store/tables';
-import { readEnv } from '../shared/env';
 import { ServiceError, type ErrorCode } from '../shared/errors';
 import { queryOf, redirect, type HttpEvent, type HttpResult } from '../shared/http';
-import { beginInvocation, joinFlow, logger } from '../shared/logger';
+import { httpHandler } from '../shared/http-handler';
+import { joinFlow, logger } from '../shared/logger';
+import { resources } from '../shared/resources';
 import { countCallback } from '../metrics/emit';
 import { appRedirect, callbackUrl } from '../shared/urls';
 import type { ClientCredentials } from '../oauth/http-request';
-import type { Context } from 'aws-lambda';
 
-const env = readEnv();
-const statesTable = physicalTableName(env.tablePrefix, 'oauth-states');
+const env = resources();
+const statesTable = env.tables.states;
 
 /** How long exchanged tokens wait, sealed, for the user who started the flow to confirm. */
 export const COMPLETION_LIFETIME_MS = 5 * 60 * 1000;
@@ -119,12 +118,7 @@ async function complete(
     expiresAt,
     ttl: Math.ceil(expiresAt / 1000) + 600,
   });
-  logger.info('oauth callback exchanged code; awaiting confirmation', {
-    provider: provider.id,
-    accountId: state.accountId,
-    userId: state.userId,
-    reconnect: !!state.sourceId,
-  });
+  logger.info('oauth callback exchanged code; awaiting confirmation', { reconnect: !!state.sourceId });
   return completionId;
 }
 
@@ -134,45 +128,50 @@ function errorRedirect(provider: string | undefined, code: ErrorCode, returnPath
   );
 }
 
-export async function handler(event: HttpEvent, context?: Context): Promise<HttpResult> {
-  beginInvocation(context);
+async function callback(event: HttpEvent, known: { returnPath?: string }): Promise<HttpResult> {
   const providerId = event?.pathParameters?.provider;
-  if (!isProviderId(providerId)) return errorRedirect(undefined, 'unknown_provider');
+  if (!isProviderId(providerId)) throw new ServiceError('unknown_provider', 'unknown provider');
   const provider = resolveProvider(providerId, env.endpointOverrides);
-  let state: StateRecord | undefined;
-  try {
-    const { params, repeated } = queryOf(event);
-    if (repeated) throw new ServiceError('invalid_callback', 'the callback repeats a parameter');
-    if (!params.state) throw new ServiceError('missing_state', 'the callback carries no state');
-    if (!TOKEN_PATTERN.test(params.state)) throw new ServiceError('invalid_state', 'unknown or used state');
-    // The client credentials are read while the state is consumed: on a cold container that overlaps the two
-    // first round trips (Secrets Manager and DynamoDB); a warm one answers from its cache. Awaited only after the
-    // state's checks, so an unknown state still answers invalid_state and a failed read is never left unobserved.
-    const credentialsRead = clientCredentials(env.secretPrefix, provider.id, env.credentialsMaxAgeSeconds);
-    credentialsRead.catch(() => undefined);
-    state = await consumeState(statesTable, params.state);
-    if (!state) throw new ServiceError('invalid_state', 'unknown or used state');
-    joinFlow(state.flowId);
-    const completionId = await complete(provider, params, state, credentialsRead);
-    countCallback(provider.id, 'pending');
-    return redirect(
-      appRedirect(env.appUrl, state.returnPath, {
-        status: 'pending',
-        provider: provider.id,
-        completion: completionId,
-      }),
-    );
-  } catch (error) {
-    const code: ErrorCode = error instanceof ServiceError ? error.code : 'internal_error';
-    countCallback(provider.id, code);
-    const fields = { provider: provider.id, error: code, accountId: state?.accountId, userId: state?.userId };
-    if (error instanceof ServiceError) logger.warn('oauth callback refused', fields);
-    else
-      logger.error('oauth callback failed', {
-        ...fields,
-        cause: (error as Error)?.name,
-        detail: (error as Error)?.message,
-      });
-    return errorRedirect(provider.id, code, state?.returnPath);
-  }
+  logger.appendKeys({ provider: provider.id });
+  const { params, repeated } = queryOf(event);
+  if (repeated) throw new ServiceError('invalid_callback', 'the callback repeats a parameter');
+  if (!params.state) throw new ServiceError('missing_state', 'the callback carries no state');
+  if (!TOKEN_PATTERN.test(params.state)) throw new ServiceError('invalid_state', 'unknown or used state');
+  // The client credentials are read while the state is consumed: on a cold container that overlaps the two
+  // first round trips (Secrets Manager and DynamoDB); a warm one answers from its cache. Awaited only after the
+  // state's checks, so an unknown state still answers invalid_state and a failed read is never left unobserved.
+  const credentialsRead = clientCredentials(env.secretPrefix, provider.id, env.credentialsMaxAgeSeconds);
+  credentialsRead.catch(() => undefined);
+  const state = await consumeState(statesTable, params.state);
+  if (!state) throw new ServiceError('invalid_state', 'unknown or used state');
+  known.returnPath = state.returnPath;
+  logger.appendKeys({ accountId: state.accountId, userId: state.userId });
+  joinFlow(state.flowId);
+  const completionId = await complete(provider, params, state, credentialsRead);
+  countCallback(provider.id, 'pending');
+  return redirect(
+    appRedirect(env.appUrl, state.returnPath, {
+      status: 'pending',
+      provider: provider.id,
+      completion: completionId,
+    }),
+  );
 }
+
+/** The provider the callback names, when it is one of ours. */
+const providerOf = (event: HttpEvent) => {
+  const id = event?.pathParameters?.provider;
+  return isProviderId(id) ? id : undefined;
+};
+
+export const handler = httpHandler<{ returnPath?: string }>(
+  {
+    name: 'oauth callback',
+    failed: (event, code) => {
+      const provider = providerOf(event);
+      if (provider) countCallback(provider, code);
+    },
+    answer: (event, _error, code, known) => errorRedirect(providerOf(event), code, known.returnPath),
+  },
+  callback,
+);

@@ -16,30 +16,14 @@ import { clientCredentials } from '../store/client-credentials';
 import { consumeCompletion, type CompletionRecord } from '../store/completions';
 import { DETAIL_TYPES, publish } from '../store/events';
 import { isMember } from '../store/memberships';
-import {
-  deleteNewConnection,
-  recordTables,
-  writeActivity,
-  writeNewConnection,
-  writeReconnection,
-} from '../store/records';
-import { physicalTableName } from '../store/tables';
-import { tokenSecretName, tokenVault, vaultSettings } from '../store/vault';
+import { deleteNewConnection, writeActivity, writeNewConnection, writeReconnection } from '../store/records';
+import { tokenSecretName } from '../store/vault';
 import { originMatcher, withCors } from '../shared/cors';
-import { readEnv } from '../shared/env';
 import { ServiceError } from '../shared/errors';
-import {
-  callerOf,
-  errorResponse,
-  json,
-  jsonBody,
-  type Caller,
-  type HttpEvent,
-  type HttpResult,
-} from '../shared/http';
-import { beginInvocation, joinFlow, logger } from '../shared/logger';
+import { callerOf, json, jsonBody, type Caller, type HttpEvent, type HttpResult } from '../shared/http';
+import { httpHandler } from '../shared/http-handler';
+import { joinFlow, logger } from '../shared/logger';
 import { countCompletion } from '../metrics/emit';
-import type { Context } from 'aws-lambda';
 import { completionBinding } from '../oauth/binding';
 import { getConnection, type ConnectionRecord } from '../store/connections';
 import { connectionsByExternalKey } from '../store/connection-lookup';
@@ -51,15 +35,10 @@ import { sleep } from '../tokens/refresh-request';
 import { acquireLease, leaseKey, releaseLease } from '../store/leases';
 import { revokeUnlessShared } from '../tokens/revocation';
 
-const env = readEnv();
+const env = tokenConfig();
+const { tables, vault } = env;
 /** Origins whose pages may read our answers (the app's; a browser withholds the answer from any other page). */
 const fromApp = originMatcher(env.allowedOrigins);
-const statesTable = physicalTableName(env.tablePrefix, 'oauth-states');
-const userAccountsTable = physicalTableName(env.tablePrefix, 'user-accounts');
-const tables = recordTables(env.tablePrefix);
-const settings = vaultSettings(env);
-const vault = tokenVault(settings);
-const lookupTables = { tokens: settings.table, connections: tables.connections };
 
 const CompleteBody = v.strictObject({
   completion: v.pipe(v.string(), v.regex(TOKEN_PATTERN)),
@@ -78,7 +57,7 @@ async function discard(provider: ProviderEntry, document: TokenDocument | undefi
       provider,
       document,
       credentials,
-      lookupTables,
+      lookupTables: tables,
       ids: { provider: provider.id },
     });
   } catch {
@@ -133,7 +112,9 @@ function parse(event: HttpEvent): Confirmation {
   const providerId = event?.pathParameters?.provider;
   if (!isProviderId(providerId))
     throw new ServiceError('unknown_provider', `unknown provider; supported: ${PROVIDER_IDS.join(', ')}`);
+  logger.appendKeys({ provider: providerId });
   const caller = callerOf(event);
+  logger.appendKeys({ userId: caller.userId });
   const parsed = v.safeParse(CompleteBody, jsonBody(event));
   if (!parsed.success)
     throw new ServiceError('invalid_body', 'body must be { "completion": "<id from the redirect>" }');
@@ -150,7 +131,7 @@ function parse(event: HttpEvent): Confirmation {
  * started the flow; an expired one is revoked and refused, anyone else's attempt is refused (403).
  */
 async function open(c: Confirmation): Promise<{ record: CompletionRecord; document: TokenDocument }> {
-  const record = await consumeCompletion(statesTable, completionKey(c.completion));
+  const record = await consumeCompletion(tables.states, completionKey(c.completion));
   if (!record)
     throw new ServiceError(
       'invalid_completion',
@@ -179,7 +160,7 @@ async function open(c: Confirmation): Promise<{ record: CompletionRecord; docume
     sameUser &&
     (c.accountId === undefined || c.accountId === record.accountId) &&
     (record.accountId === c.caller.accountId ||
-      (await isMember(userAccountsTable, c.caller.userId, record.accountId)));
+      (await isMember(tables.userAccounts, c.caller.userId, record.accountId)));
   if (!sameUser || !sameAccount || !document) {
     return refuse(startedWith, record, document, c.caller);
   }
@@ -196,7 +177,6 @@ interface Connect {
   document: TokenDocument;
   connection: ConnectionItem;
   now: number;
-  ids: Record<string, string>;
 }
 
 /** A new source: tokens stored, then the records; the tokens are deleted again if the records fail. */
@@ -221,7 +201,6 @@ async function storeNew(x: Connect): Promise<void> {
     );
   } catch (error) {
     logger.error('records not written; deleting the new tokens', {
-      ...x.ids,
       cause: (error as Error)?.name,
     });
     await forget(x);
@@ -239,7 +218,7 @@ async function underRefreshLease(x: Connect, work: () => Promise<void>): Promise
   const key = leaseKey(x.accountId, x.sourceId);
   const owner = randomToken(16);
   const waitUntil = Date.now() + LEASE_WAIT_MS;
-  while (!(await acquireLease(statesTable, key, owner, Date.now(), LEASE_TTL_MS))) {
+  while (!(await acquireLease(tables.states, key, owner, Date.now(), LEASE_TTL_MS))) {
     if (Date.now() >= waitUntil)
       throw new ServiceError('retryable', 'a token refresh of this source is taking long; connect it again');
     await sleep(leasePollMs());
@@ -247,8 +226,8 @@ async function underRefreshLease(x: Connect, work: () => Promise<void>): Promise
   try {
     await work();
   } finally {
-    await releaseLease(statesTable, key, owner).catch((error) =>
-      logger.error('lease not released; it expires by itself', { ...x.ids, cause: (error as Error)?.name }),
+    await releaseLease(tables.states, key, owner).catch((error) =>
+      logger.error('lease not released; it expires by itself', { cause: (error as Error)?.name }),
     );
   }
 }
@@ -281,7 +260,6 @@ async function storeReconnect(x: Connect): Promise<void> {
     );
   } catch (error) {
     logger.error('reconnect records not written; new tokens kept in the vault', {
-      ...x.ids,
       cause: (error as Error)?.name,
     });
     if ((error as Error)?.name === 'TransactionCanceledException') {
@@ -295,9 +273,7 @@ async function storeReconnect(x: Connect): Promise<void> {
 async function forget(x: Connect): Promise<void> {
   await vault
     .remove(x, 'now')
-    .catch((e: unknown) =>
-      logger.error('new tokens left for cleanup', { ...x.ids, cause: (e as Error)?.name }),
-    );
+    .catch((e: unknown) => logger.error('new tokens left for cleanup', { cause: (e as Error)?.name }));
 }
 
 /**
@@ -323,13 +299,11 @@ async function announce(x: Connect, reconnect: boolean): Promise<void> {
   } catch (error) {
     if (reconnect) {
       logger.error('reconnected but the event was not published', {
-        ...x.ids,
         cause: (error as Error)?.name,
       });
       return;
     }
     logger.error('event not published; undoing the new connection', {
-      ...x.ids,
       cause: (error as Error)?.name,
     });
     const rollback = activity(
@@ -341,7 +315,7 @@ async function announce(x: Connect, reconnect: boolean): Promise<void> {
       { sourceId: x.sourceId },
     );
     await deleteNewConnection(tables, x.accountId, x.sourceId, rollback).catch((e) =>
-      logger.error('records left for cleanup', { ...x.ids, cause: (e as Error)?.name }),
+      logger.error('records left for cleanup', { cause: (e as Error)?.name }),
     );
     await forget(x);
     throw error;
@@ -386,7 +360,7 @@ async function target(
     return previous;
   }
   if (!key) return undefined;
-  const same = (await connectionsByExternalKey(lookupTables, key))
+  const same = (await connectionsByExternalKey(tables, key))
     .filter(
       (c) => c.accountId === record.accountId && c.provider === provider.id && c.status !== 'disconnected',
     )
@@ -403,6 +377,7 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
   const previous = await target(provider, record, document);
   const reconnect = record.sourceId !== undefined || previous !== undefined;
   const sourceId = record.sourceId ?? previous?.sourceId ?? newSourceId();
+  logger.appendKeys({ accountId: record.accountId, sourceId });
   const secretName = tokenSecretName(record.accountId, sourceId);
   const now = Date.now();
   const x: Connect = {
@@ -425,18 +400,17 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
       now,
     ),
     now,
-    ids: { accountId: record.accountId, userId: caller.userId, provider: provider.id, sourceId },
   };
 
   if (reconnect) {
     await underRefreshLease(x, () => storeReconnect(x));
     await announce(x, true);
-    await announceRestored(tokenConfig(env), previous, provider, caller.userId);
+    await announceRestored(env, previous, provider, caller.userId);
   } else {
     await storeNew(x);
     await announce(x, false);
   }
-  logger.info(reconnect ? 'source reconnected' : 'source connected', x.ids);
+  logger.info(reconnect ? 'source reconnected' : 'source connected');
   countCompletion(provider.id, reconnect ? 'reconnected' : 'connected');
   return json(200, {
     status: reconnect ? 'reconnected' : 'connected',
@@ -446,17 +420,15 @@ async function confirm(event: HttpEvent): Promise<HttpResult> {
   });
 }
 
-export async function handler(event: HttpEvent, context?: Context): Promise<HttpResult> {
-  beginInvocation(context);
-  try {
-    return withCors(fromApp, event, await confirm(event));
-  } catch (error) {
-    const providerId = event?.pathParameters?.provider;
-    if (isProviderId(providerId))
-      countCompletion(providerId, error instanceof ServiceError ? 'refused' : 'failed');
-    if (error instanceof ServiceError)
-      logger.warn('oauth complete refused', { error: error.code, provider: event?.pathParameters?.provider });
-    else logger.error('oauth complete failed', { cause: (error as Error)?.name });
-    return withCors(fromApp, event, errorResponse(error));
-  }
-}
+export const handler = httpHandler(
+  {
+    name: 'oauth complete',
+    finish: (event, result) => withCors(fromApp, event, result),
+    failed: (event, _code, error) => {
+      const providerId = event?.pathParameters?.provider;
+      if (isProviderId(providerId))
+        countCompletion(providerId, error instanceof ServiceError ? 'refused' : 'failed');
+    },
+  },
+  confirm,
+);

@@ -10,24 +10,19 @@ import { clientCredentials } from '../store/client-credentials';
 import { isMember } from '../store/memberships';
 import { getSource } from '../store/sources';
 import { putState } from '../store/states';
-import { physicalTableName } from '../store/tables';
 import { originMatcher, withCors } from '../shared/cors';
-import { readEnv } from '../shared/env';
 import { ServiceError } from '../shared/errors';
-import { callerOf, errorResponse, json, jsonBody, type HttpEvent, type HttpResult } from '../shared/http';
-import { beginInvocation, joinFlow, logger, newFlowId } from '../shared/logger';
+import { callerOf, json, jsonBody, type HttpEvent, type HttpResult } from '../shared/http';
+import { httpHandler } from '../shared/http-handler';
+import { joinFlow, logger, newFlowId } from '../shared/logger';
+import { resources } from '../shared/resources';
 import { countFlowStarted } from '../metrics/emit';
 import { callbackUrl } from '../shared/urls';
-import type { Context } from 'aws-lambda';
 
-const env = readEnv();
+const env = resources();
+const { tables } = env;
 /** Origins whose pages may read our answers (the app's; a browser withholds the answer from any other page). */
 const fromApp = originMatcher(env.allowedOrigins);
-const tables = {
-  states: physicalTableName(env.tablePrefix, 'oauth-states'),
-  userAccounts: physicalTableName(env.tablePrefix, 'user-accounts'),
-  sources: physicalTableName(env.tablePrefix, 'sources'),
-};
 
 /** How long a state may wait for its callback. */
 export const STATE_LIFETIME_MS = 10 * 60 * 1000;
@@ -74,7 +69,9 @@ async function start(event: HttpEvent): Promise<HttpResult> {
     throw new ServiceError('unknown_provider', `unknown provider; supported: ${PROVIDER_IDS.join(', ')}`);
   }
   const provider = resolveProvider(providerId, env.endpointOverrides);
+  logger.appendKeys({ provider: provider.id });
   const caller = callerOf(event);
+  logger.appendKeys({ userId: caller.userId });
   const body = parseBody(event);
 
   let shop: string | undefined;
@@ -90,6 +87,7 @@ async function start(event: HttpEvent): Promise<HttpResult> {
   }
 
   const accountId = body.accountId ?? caller.accountId;
+  logger.appendKeys({ accountId });
   if (accountId !== caller.accountId && !(await isMember(tables.userAccounts, caller.userId, accountId))) {
     throw new ServiceError('forbidden', 'you are not a member of that account');
   }
@@ -129,26 +127,12 @@ async function start(event: HttpEvent): Promise<HttpResult> {
     codeChallenge: pkce?.challenge,
     shop,
   });
-  logger.info('oauth flow started', {
-    provider: provider.id,
-    accountId,
-    userId: caller.userId,
-    reconnect: !!body.sourceId,
-  });
+  logger.info('oauth flow started', { reconnect: !!body.sourceId });
   countFlowStarted(provider.id);
   return json(200, { authorizationUrl, state, expiresAt: new Date(expiresAt).toISOString() });
 }
 
-export async function handler(event: HttpEvent, context?: Context): Promise<HttpResult> {
-  beginInvocation(context);
-  try {
-    return withCors(fromApp, event, await start(event));
-  } catch (error) {
-    if (error instanceof ServiceError) {
-      logger.warn('oauth start refused', { error: error.code, provider: event?.pathParameters?.provider });
-    } else {
-      logger.error('oauth start failed', { error: (error as Error)?.name, cause: (error as Error)?.message });
-    }
-    return withCors(fromApp, event, errorResponse(error));
-  }
-}
+export const handler = httpHandler(
+  { name: 'oauth start', finish: (event, result) => withCors(fromApp, event, result) },
+  start,
+);

@@ -8,7 +8,7 @@ import {
   type TokenAnswer,
 } from '../../clients/token-access/contract';
 import type { ProviderId } from '../providers/types';
-import { ServiceError } from '../shared/errors';
+import { ServiceError, failureFields } from '../shared/errors';
 import { beginInvocation, logger } from '../shared/logger';
 import { countTokenAccess } from '../metrics/emit';
 import type { Context } from 'aws-lambda';
@@ -84,9 +84,9 @@ function parse(event: unknown): Parsed | TokenAccessFailure {
   return refused(inReport ? 'invalid_report' : 'invalid_request', result.issues);
 }
 
-function failure(error: unknown, ids: Record<string, string>): TokenAccessFailure {
+function failure(error: unknown): TokenAccessFailure {
   if (error instanceof ServiceError && isTokenAccessErrorCode(error.code)) {
-    logger.warn('token access refused', { ...ids, error: error.code });
+    logger.warn('token access refused', { error: error.code });
     countTokenAccess(error.code);
     const answer: TokenAccessFailure = { error: error.code, message: error.message };
     if (error instanceof Refusal && error.retryAfterSeconds !== undefined)
@@ -95,10 +95,7 @@ function failure(error: unknown, ids: Record<string, string>): TokenAccessFailur
     return answer;
   }
   countTokenAccess('internal_error');
-  logger.error('token access failed', {
-    ...ids,
-    cause: error instanceof ServiceError ? error.code : (error as Error)?.name,
-  });
+  logger.error('token access failed', failureFields(error));
   return { error: 'internal_error', message: 'something went wrong on our side; try again' };
 }
 
@@ -113,6 +110,7 @@ export async function handler(event: unknown, context?: Context): Promise<TokenA
   }
   // Only the ids are logged: never the rejected token, never a report's raw headers.
   const ids = { accountId: parsed.value.accountId, sourceId: parsed.value.sourceId };
+  logger.appendKeys(ids);
   try {
     if (parsed.kind === 'report' || parsed.kind === 'headers') {
       const input =
@@ -126,7 +124,6 @@ export async function handler(event: unknown, context?: Context): Promise<TokenA
       parsed.kind === 'rejected' ? { rejectedAccessToken: parsed.value.rejectedAccessToken } : {},
     );
     logger.info('token handed out', {
-      ...ids,
       provider: token.provider,
       expiresAt: token.expiresAt,
       afterRejection: parsed.kind === 'rejected',
@@ -135,7 +132,7 @@ export async function handler(event: unknown, context?: Context): Promise<TokenA
     countTokenAccess('ok');
     return token;
   } catch (error) {
-    return failure(error, ids);
+    return failure(error);
   }
 }
 

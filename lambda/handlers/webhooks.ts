@@ -3,27 +3,21 @@ import { randomToken } from '../oauth/random';
 import { PROVIDER_IDS, isProviderId } from '../providers/registry';
 import { clientCredentials } from '../store/client-credentials';
 import { claimDelivery, completeDelivery, deliveryKey, releaseDelivery } from '../store/deliveries';
-import { recordTables } from '../store/records';
-import { physicalTableName } from '../store/tables';
-import { tokenVault, vaultSettings } from '../store/vault';
 import { secretUnderPrefix } from '../store/webhook-secrets';
-import { readEnv } from '../shared/env';
 import { ServiceError, isServiceError } from '../shared/errors';
-import { errorResponse, json, type HttpEvent, type HttpResult } from '../shared/http';
-import { beginInvocation, logger } from '../shared/logger';
+import { json, type HttpEvent, type HttpResult } from '../shared/http';
+import { httpHandler } from '../shared/http-handler';
+import { logger } from '../shared/logger';
+import { tokenConfig } from '../tokens/config';
 import { claimId } from '../webhooks/common';
 import { countWebhook } from '../metrics/emit';
-import type { Context } from 'aws-lambda';
 import { applyDelivery } from '../webhooks/effects';
 import { webhookScheme } from '../webhooks/registry';
 import { credentialKeys, signingSecretKey } from '../webhooks/secrets';
 import type { WebhookRequest, WebhookScheme } from '../webhooks/types';
 
-const env = readEnv();
-const statesTable = physicalTableName(env.tablePrefix, 'oauth-states');
-const tables = recordTables(env.tablePrefix);
-const tokensTable = physicalTableName(env.tablePrefix, 'oauth-tokens');
-const vault = tokenVault(vaultSettings(env));
+const config = tokenConfig();
+const statesTable = config.tables.states;
 
 /** Larger bodies are refused unread: every delivery this endpoint handles is a few KB. */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -55,16 +49,16 @@ function headersOf(event: HttpEvent): Record<string, string> {
 async function verificationKey(scheme: WebhookScheme): Promise<string> {
   const key = scheme.key;
   if (key.source === 'client-secret') {
-    return (await clientCredentials(env.secretPrefix, scheme.provider, env.credentialsMaxAgeSeconds))
+    return (await clientCredentials(config.secretPrefix, scheme.provider, config.credentialsMaxAgeSeconds))
       .clientSecret;
   }
   if (key.source === 'signing-secret')
     return secretUnderPrefix(
-      env.secretPrefix,
+      config.secretPrefix,
       signingSecretKey(scheme.provider),
-      env.credentialsMaxAgeSeconds,
+      config.credentialsMaxAgeSeconds,
     );
-  const pem = env.webhookPublicKeys[scheme.provider];
+  const pem = config.webhookPublicKeys[scheme.provider];
   if (typeof pem !== 'string' || !pem.includes('PUBLIC KEY')) {
     throw new ServiceError(
       'credentials_not_configured',
@@ -80,6 +74,7 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
     throw new ServiceError('unknown_provider', `unknown provider; supported: ${PROVIDER_IDS.join(', ')}`);
   const scheme = webhookScheme(providerId);
   if (!scheme) throw new ServiceError('not_found', `${providerId} sends no webhooks to this service`);
+  logger.appendKeys({ provider: providerId });
 
   // Authenticity first: nothing is parsed or written before the signature over the exact bytes holds.
   // An unsigned delivery is refused before the key is read, so it gets 401 whether or not one is configured.
@@ -90,14 +85,14 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
   }
   const request: WebhookRequest = { raw, headers: headersOf(event) };
   if (!scheme.signed(request)) {
-    logger.warn('webhook refused: signature missing or malformed', { provider: providerId });
+    logger.warn('webhook refused: signature missing or malformed');
     countWebhook(providerId, 'bad_signature');
     return UNAUTHORIZED;
   }
   const key = await verificationKey(scheme);
   const now = Date.now();
   if (!scheme.verify(request, key, now)) {
-    logger.warn('webhook refused: signature missing, invalid or stale', { provider: providerId });
+    logger.warn('webhook refused: signature missing, invalid or stale');
     countWebhook(providerId, 'bad_signature');
     return UNAUTHORIZED;
   }
@@ -105,16 +100,16 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
   const appId = scheme.appIdFromClientId
     ? scheme.appIdFromClientId(
         await secretUnderPrefix(
-          env.secretPrefix,
+          config.secretPrefix,
           credentialKeys(providerId).clientId,
-          env.credentialsMaxAgeSeconds,
+          config.credentialsMaxAgeSeconds,
         ),
       )
     : undefined;
-  const delivery = scheme.interpret(request, { now, appId, stripeMode: env.stripeMode });
-  const ids = { provider: providerId, topic: delivery.topic, deliveryId: delivery.id };
+  const delivery = scheme.interpret(request, { now, appId, stripeMode: config.stripeMode });
+  logger.appendKeys({ topic: delivery.topic, deliveryId: delivery.id });
   if (delivery.action.kind === 'ignore') {
-    logger.debug('webhook ignored', { ...ids, reason: delivery.action.reason });
+    logger.debug('webhook ignored', { reason: delivery.action.reason });
     countWebhook(providerId, 'ignored');
     return json(200, { status: 'ignored' });
   }
@@ -127,52 +122,39 @@ async function receive(event: HttpEvent): Promise<HttpResult> {
     now,
   );
   if (claim.outcome === 'done') {
-    logger.info('webhook repeated: already processed', ids);
+    logger.info('webhook repeated: already processed');
     countWebhook(providerId, 'duplicate');
     return json(200, { status: 'duplicate' });
   }
   if (claim.outcome === 'busy') {
-    logger.info('webhook repeated while the first copy is processed', ids);
+    logger.info('webhook repeated while the first copy is processed');
     throw new ServiceError('retryable', 'this delivery is being processed; retry later');
   }
   try {
-    const summary = await applyDelivery(
-      { tables, statesTable, tokensTable, vault, eventBusName: env.eventBusName },
-      claim,
-      providerId,
-      delivery,
-      now,
-    );
+    const summary = await applyDelivery(config, claim, providerId, delivery, now);
     await completeDelivery(statesTable, claim, Date.now());
-    logger.info('webhook processed', { ...ids, ...summary });
+    logger.info('webhook processed', { ...summary });
     countWebhook(providerId, 'applied');
     return json(200, { status: 'processed', ...summary });
   } catch (error) {
     await releaseDelivery(statesTable, claim).catch((e) =>
-      logger.error('claim not released; it expires with its lease', { ...ids, cause: (e as Error)?.name }),
+      logger.error('claim not released; it expires with its lease', { cause: (e as Error)?.name }),
     );
     throw error;
   }
 }
 
-export async function handler(event: HttpEvent, context?: Context): Promise<HttpResult> {
-  beginInvocation(context);
-  try {
-    return await receive(event);
-  } catch (error) {
-    const providerId = event?.pathParameters?.provider;
-    if (isProviderId(providerId))
-      countWebhook(
-        providerId,
-        !isServiceError(error) ? 'failed' : error.code === 'retryable' ? 'busy' : 'refused',
-      );
-    if (error instanceof ServiceError)
-      logger.warn('webhook not processed', { error: error.code, provider: event?.pathParameters?.provider });
-    else
-      logger.error('webhook failed; the provider will retry', {
-        provider: event?.pathParameters?.provider,
-        cause: (error as Error)?.name,
-      });
-    return errorResponse(error);
-  }
-}
+export const handler = httpHandler(
+  {
+    name: 'webhook',
+    failed: (event, code, error) => {
+      const providerId = event?.pathParameters?.provider;
+      if (isProviderId(providerId))
+        countWebhook(
+          providerId,
+          !isServiceError(error) ? 'failed' : code === 'retryable' ? 'busy' : 'refused',
+        );
+    },
+  },
+  receive,
+);

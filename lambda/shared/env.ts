@@ -2,16 +2,19 @@
 import type { EndpointOverrides } from '../providers/types';
 import { ENV } from './env-names';
 
-function required(name: string): string {
-  const value = process.env[name];
+/** Where the variables come from: the process environment, or a map a test or tool passes. */
+export type EnvSource = Readonly<Record<string, string | undefined>>;
+
+function required(source: EnvSource, name: string): string {
+  const value = source[name];
   if (value === undefined || value === '') {
     throw new Error(`environment variable ${name} is not set`);
   }
   return value;
 }
 
-function json<T>(name: string, fallback: T): T {
-  const value = process.env[name];
+function json<T>(source: EnvSource, name: string, fallback: T): T {
+  const value = source[name];
   if (!value) return fallback;
   try {
     return JSON.parse(value) as T;
@@ -49,22 +52,22 @@ export interface HandlerEnv {
 export const VAULT_BACKENDS = ['dynamodb-kms', 'secrets-manager'] as const;
 export type VaultBackend = (typeof VAULT_BACKENDS)[number];
 
-function vaultBackend(name: string): VaultBackend {
-  const value = process.env[name] || 'dynamodb-kms';
+function vaultBackend(source: EnvSource, name: string): VaultBackend {
+  const value = source[name] || 'dynamodb-kms';
   if (!(VAULT_BACKENDS as readonly string[]).includes(value))
     throw new Error(`environment variable ${name} must be ${VAULT_BACKENDS.join(' or ')}`);
   return value as VaultBackend;
 }
 
-function stripeMode(name: string): 'live' | 'test' {
-  const value = process.env[name] || 'live';
+function stripeMode(source: EnvSource, name: string): 'live' | 'test' {
+  const value = source[name] || 'live';
   if (value !== 'live' && value !== 'test')
     throw new Error(`environment variable ${name} must be live or test`);
   return value;
 }
 
-function minutes(name: string, fallback: number): number {
-  const raw = process.env[name];
+function minutes(source: EnvSource, name: string, fallback: number): number {
+  const raw = source[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 1440)
@@ -73,32 +76,32 @@ function minutes(name: string, fallback: number): number {
 }
 
 /** The allowed-origin rules (a JSON array); without the variable, the origin of the app URL alone. */
-export function readAllowedOrigins(): string[] {
-  const rules = json<unknown>(ENV.allowedOrigins, undefined);
-  if (rules === undefined) return [new URL(required(ENV.appUrl)).origin];
+export function readAllowedOrigins(source: EnvSource = process.env): string[] {
+  const rules = json<unknown>(source, ENV.allowedOrigins, undefined);
+  if (rules === undefined) return [new URL(required(source, ENV.appUrl)).origin];
   if (!Array.isArray(rules) || !rules.every((r) => typeof r === 'string'))
     throw new Error(`environment variable ${ENV.allowedOrigins} must be a JSON array of origins`);
   return rules;
 }
 
-/** Reads the environment; call once at module scope. */
-export function readEnv(): HandlerEnv {
+/** Reads the environment; handlers take it through resources() (lambda/shared/resources.ts). */
+export function readEnv(source: EnvSource = process.env): HandlerEnv {
   return {
-    stage: required(ENV.stage),
-    tablePrefix: required(ENV.tablePrefix),
-    eventBusName: required(ENV.eventBusName),
-    apiUrl: required(ENV.apiUrl),
-    appUrl: required(ENV.appUrl),
-    secretPrefix: required(ENV.secretPrefix),
-    endpointOverrides: json<EndpointOverrides>(ENV.endpointOverrides, {}),
-    credentialsMaxAgeSeconds: Number(process.env[ENV.credentialsMaxAge] ?? 300),
-    webhookPublicKeys: json<Record<string, string>>(ENV.webhookPublicKeys, {}),
-    stripeMode: stripeMode(ENV.stripeMode),
-    forcedRefreshMinutes: minutes(ENV.forcedRefreshMinutes, 5),
-    longThrottleMinutes: minutes(ENV.longThrottleMinutes, 15),
-    allowedOrigins: readAllowedOrigins(),
-    tokenVault: vaultBackend(ENV.tokenVault),
-    tokenKeyId: process.env[ENV.tokenKeyId] ?? '',
-    tokenReadFallback: process.env[ENV.tokenReadFallback] === 'true',
+    stage: required(source, ENV.stage),
+    tablePrefix: required(source, ENV.tablePrefix),
+    eventBusName: required(source, ENV.eventBusName),
+    apiUrl: required(source, ENV.apiUrl),
+    appUrl: required(source, ENV.appUrl),
+    secretPrefix: required(source, ENV.secretPrefix),
+    endpointOverrides: json<EndpointOverrides>(source, ENV.endpointOverrides, {}),
+    credentialsMaxAgeSeconds: Number(source[ENV.credentialsMaxAge] ?? 300),
+    webhookPublicKeys: json<Record<string, string>>(source, ENV.webhookPublicKeys, {}),
+    stripeMode: stripeMode(source, ENV.stripeMode),
+    forcedRefreshMinutes: minutes(source, ENV.forcedRefreshMinutes, 5),
+    longThrottleMinutes: minutes(source, ENV.longThrottleMinutes, 15),
+    allowedOrigins: readAllowedOrigins(source),
+    tokenVault: vaultBackend(source, ENV.tokenVault),
+    tokenKeyId: source[ENV.tokenKeyId] ?? '',
+    tokenReadFallback: source[ENV.tokenReadFallback] === 'true',
   };
 }

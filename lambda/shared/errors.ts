@@ -75,3 +75,13 @@ export class ServiceError extends Error {
 export function isServiceError(error: unknown): error is ServiceError {
   return error instanceof ServiceError;
 }
+
+/**
+ * The log fields of a failure, one vocabulary for every handler: `error` (the stable code; internal_error for
+ * anything unexpected) and, for an unexpected error only, `cause` (its name) and `detail` (its message).
+ * @example logger.error('oauth complete failed', failureFields(error))
+ */
+export function failureFields(error: unknown): { error: ErrorCode; cause?: string; detail?: string } {
+  if (error instanceof ServiceError) return { error: error.code };
+  return { error: 'internal_error', cause: (error as Error)?.name, detail: (error as Error)?.message };
+}

@@ -8,20 +8,11 @@ import {
 import type { ActivityItem, ConnectionItem, SourceItem } from '../records/shapes';
 import { dynamo } from './clients';
 import { toItem } from './item';
-import { physicalTableName } from './tables';
 
 export interface RecordTables {
   sources: string;
   connections: string;
   activity: string;
-}
-
-export function recordTables(prefix: string): RecordTables {
-  return {
-    sources: physicalTableName(prefix, 'sources'),
-    connections: physicalTableName(prefix, 'platform-connections'),
-    activity: physicalTableName(prefix, 'activity'),
-  };
 }
 
 /** An UpdateItem SET expression for every field of `values` (keys excluded), with optional set-if-absent fields. */

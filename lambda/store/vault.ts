@@ -1,6 +1,4 @@
 // The token vault: one interface (read, create, replace with a version check, remove), two backends picked by the stage.
-import type { HandlerEnv } from '../shared/env';
-import { physicalTableName } from './tables';
 import { dynamoKmsVault } from './vault-dynamodb';
 import type { TokenVault, VaultSettings } from './vault-entry';
 import { secretsManagerVault } from './vault-secrets';
@@ -8,16 +6,6 @@ import { secretsManagerVault } from './vault-secrets';
 export { VersionConflict, infoOf } from './vault-entry';
 export type { Lookup, TokenInfo, TokenRef, TokenVault, VaultEntry, VaultSettings } from './vault-entry';
 export { tokenSecretName } from './vault-secrets';
-
-export function vaultSettings(env: HandlerEnv): VaultSettings {
-  return {
-    stage: env.stage,
-    table: physicalTableName(env.tablePrefix, 'oauth-tokens'),
-    backend: env.tokenVault,
-    keyId: env.tokenKeyId,
-    readFallback: env.tokenReadFallback,
-  };
-}
 
 /** The vault of a stage; nothing outside lambda/store knows which backend it is. */
 export function tokenVault(settings: VaultSettings): TokenVault {

@@ -4,22 +4,16 @@ import type { ProviderId } from '../providers/types';
 import { activity, connectionIdOf } from '../records/shapes';
 import { recordPublished, type Claim } from '../store/deliveries';
 import { DETAIL_TYPES, publish } from '../store/events';
-import type { RecordTables } from '../store/records';
 import { sourcesByExternalKey } from '../store/token-items';
-import type { TokenRef, TokenVault } from '../store/vault';
+import type { TokenRef } from '../store/vault';
+import type { TokenConfig } from '../tokens/config';
 import { applyRecordChange, type ConnectionRef, type RecordChange } from '../store/webhook-records';
 import { logger } from '../shared/logger';
 import { countHealthTransition } from '../metrics/emit';
 import type { Delivery, WebhookAction } from './types';
 
-export interface EffectContext {
-  tables: RecordTables;
-  statesTable: string;
-  /** The oauth-tokens table: its byExternalAccount index finds the sources of a delivery. */
-  tokensTable: string;
-  vault: TokenVault;
-  eventBusName: string;
-}
+/** What a delivery's effects need of the stage: its tables (the tokens' byExternalAccount index finds the sources), vault and bus. */
+export type EffectContext = Pick<TokenConfig, 'tables' | 'vault' | 'eventBusName'>;
 
 export interface EffectSummary {
   /** Connections this attempt changed (records, secret, event). */
@@ -125,7 +119,7 @@ async function applyStep(
     );
     const outcome = await applyRecordChange(
       ctx.tables,
-      ctx.statesTable,
+      ctx.tables.states,
       claim,
       ref,
       change(step, provider, now),
@@ -138,7 +132,7 @@ async function applyStep(
   }
   await tokenStep(ctx, step, ref);
   await publishStep(ctx, step, provider, ref, delivery);
-  await recordPublished(ctx.statesTable, claim, key);
+  await recordPublished(ctx.tables.states, claim, key);
   claim.published.add(key);
   return 'changed';
 }
@@ -180,7 +174,7 @@ export async function applyDelivery(
   if (action.kind === 'ignore') return { changed: 0, skipped: 0 };
   // The external key starts with the provider id, so every source found is of this provider.
   const found = (
-    await Promise.all(action.externalKeys.map((k) => sourcesByExternalKey(ctx.tokensTable, k)))
+    await Promise.all(action.externalKeys.map((k) => sourcesByExternalKey(ctx.tables.tokens, k)))
   ).flat();
   const refs = new Map<string, ConnectionRef>();
   for (const c of found) refs.set(refOf(c), { accountId: c.accountId, sourceId: c.sourceId });

@@ -7,9 +7,8 @@ import type { ActivityItem } from '../../lambda/records/shapes';
 import type { ConnectionRecord } from '../../lambda/store/connections';
 import { fromItem, toItem } from '../../lambda/store/item';
 import { physicalTableName, type TableName } from '../../lambda/store/tables';
-import type { TokenConfig } from '../../lambda/tokens/config';
-import { readEnv } from '../../lambda/shared/env';
-import { tokenVault, vaultSettings } from '../../lambda/store/vault';
+import { tokenConfig, type TokenConfig } from '../../lambda/tokens/config';
+import { resources } from '../../lambda/shared/resources';
 import { closeDb, getItem, queryPartition } from '../support/dynamo';
 import { httpEvent } from '../support/events';
 import { startTokenServer, type TokenServer } from '../support/token-server';
@@ -236,17 +235,8 @@ describe('scheduled refresher', () => {
 
   beforeAll(async () => {
     await createTables(process.env.TEST_DYNAMO_ENDPOINT as string, prefix);
-    config = {
-      ...world.config,
-      tables: {
-        sources: table('sources'),
-        connections: table('platform-connections'),
-        activity: table('activity'),
-        states: table('oauth-states'),
-        tokens: table('oauth-tokens'),
-      },
-      vault: tokenVault(vaultSettings({ ...readEnv(), tablePrefix: prefix })),
-    };
+    const own = resources({ ...process.env, TABLE_PREFIX: prefix });
+    config = tokenConfig({ ...world.config, tables: own.tables, vaultSettings: own.vaultSettings });
     // The handler reads TABLE_PREFIX at import: import it against the private tables.
     process.env.TABLE_PREFIX = prefix;
     try {

@@ -2,13 +2,13 @@
 import type { TokenDocument } from '../../lambda/oauth/token-document';
 import { resolveProvider } from '../../lambda/providers/registry';
 import { tokenLookup } from '../../lambda/records/shapes';
-import { readEnv } from '../../lambda/shared/env';
-import { tokenVault, vaultSettings, type TokenRef, type TokenVault } from '../../lambda/store/vault';
+import { resources } from '../../lambda/shared/resources';
+import { tokenVault, type TokenRef, type TokenVault } from '../../lambda/store/vault';
 
 let shared: TokenVault | undefined;
 /** The vault the handlers of this test file use (same environment). */
 export function testVault(): TokenVault {
-  shared ??= tokenVault(vaultSettings(readEnv()));
+  shared ??= tokenVault(resources().vaultSettings);
   return shared;
 }
 
