@@ -5,7 +5,7 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TOKEN_ACCESS_FAULTS } from '../lambda/metrics/names';
+import { CALLBACK_FAULTS, TOKEN_ACCESS_FAULTS } from '../lambda/metrics/names';
 import { PROVIDER_IDS } from '../lambda/providers/registry';
 import type { MonitoringSettings } from './config';
 import type { HandlerFunction } from './handler-function';
@@ -76,9 +76,9 @@ export class ServiceAlarms extends Construct {
     for (const provider of PROVIDER_IDS) {
       add(`callback-faults-${provider}`, {
         alarmDescription:
-          `More than ${s.callbackFaultPercent}% of ${provider} callbacks failed on our or ${provider}'s side (internal_error, provider_unavailable, ` +
-          `provider_rejected, invalid_token_response, credentials_not_configured, provider_error) in 2 of 3 five-minute periods; user errors such as access_denied do not count. ` +
-          `Read the oauth-callback log lines with level ERROR/WARN for provider=${provider}: provider_rejected usually means an expired or rotated client secret ` +
+          `More than ${s.callbackFaultPercent}% of ${provider} callbacks failed on our or ${provider}'s side (${CALLBACK_FAULTS.join(', ')}) ` +
+          `in 2 of 3 five-minute periods; user errors such as access_denied do not count. ` +
+          `Read the oauth-callback log lines with level ERROR/WARN for provider=${provider}: credentials_rejected means ${provider} refused our client id or secret (expired, rotated or mistyped) ` +
           `(upload the current one with npm run credentials), provider_unavailable an outage at ${provider} (check its status page).`,
         metric: new cloudwatch.MathExpression({
           expression: `IF(n >= ${s.callbackMinCount}, rate * 100, 0)`,

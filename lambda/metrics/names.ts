@@ -28,6 +28,7 @@ export const CALLBACK_FAULTS = [
   'provider_rejected',
   'invalid_token_response',
   'credentials_not_configured',
+  'credentials_rejected',
   'provider_error',
 ] as const satisfies readonly ErrorCode[];
 
@@ -79,6 +80,7 @@ export const CALLBACK_OUTCOMES = [
   'provider_unavailable',
   'invalid_token_response',
   'credentials_not_configured',
+  'credentials_rejected',
   'internal_error',
   'other',
 ] as const satisfies readonly ('pending' | 'other' | ErrorCode)[];

@@ -79,6 +79,13 @@ describe('connect flow metrics', () => {
     expect(only(pointsOf(access, 'TokenAccess')).dimensionSets[0].outcome).toBe('other');
   });
 
+  it('counts a callback whose exchange the provider refused for our client credentials as its own fault', async () => {
+    // invalid_client at the token endpoint during connect: a rotated or mistyped client secret of ours.
+    const text = await captured(() => emit.countCallback('box', 'credentials_rejected'));
+    expect(only(pointsOf(text, 'Callback')).dimensionSets[0].outcome).toBe('credentials_rejected');
+    expect(only(pointsOf(text, 'CallbackFault')).value).toBe(1);
+  });
+
   it('keeps user errors out of the callback fault rate', async () => {
     for (const outcome of ['access_denied', 'expired_state', 'invalid_state', 'pending'] as const) {
       const text = await captured(() => emit.countCallback('hubspot', outcome));
