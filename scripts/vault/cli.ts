@@ -7,8 +7,10 @@ import { migrate, type MigrateOptions } from './migrate';
 
 export const USAGE = `usage: npm run vault -- migrate --stage <stage> [--dry-run] [--delete-secrets] [--rate <per second>]
 
-  migrate          copies every token secret of the stage (sources/*/oauth-tokens) into <tablePrefix>-oauth-tokens,
-                   sealed with the stage's KMS key, never over newer tokens; verifies each copy; prints counts only
+  migrate          tokenVault 'dynamodb-kms': copies every token secret of the stage (sources/*/oauth-tokens) into
+                   <tablePrefix>-oauth-tokens, sealed with the stage's KMS key, never over newer tokens; verifies each copy.
+                   tokenVault 'secrets-manager': the tokens stay in their secrets; writes each source's lookup item
+                   (external account, next refresh due) where none exists. Prints counts only
   --dry-run        counts what would be copied, writes nothing
   --delete-secrets also schedules each secret whose tokens the table holds for deletion (7-day recovery window)
   --rate <n>       secrets per second at most (default 20)
@@ -61,10 +63,10 @@ export async function main(
     }
     throw error;
   }
-  if (settings.tokenVault !== 'dynamodb-kms') {
+  const backend = settings.tokenVault;
+  if (backend === 'secrets-manager' && parsed.deleteSecrets) {
     err.write(
-      `stage ${parsed.stage} still has tokenVault: ${settings.tokenVault}. Deploy it with tokenVault: 'dynamodb-kms' and ` +
-        `tokenReadFallback: true first (docs/vault.md, migration runbook).\n`,
+      `stage ${parsed.stage} keeps tokenVault: 'secrets-manager': its secrets are its tokens, --delete-secrets refused.\n`,
     );
     return 2;
   }
@@ -75,14 +77,21 @@ export async function main(
     settings: {
       stage: settings.stage,
       table: physicalTableName(settings.tablePrefix, 'oauth-tokens'),
-      backend: 'dynamodb-kms',
-      keyId: tokenKeyAlias(settings.stage),
+      backend,
+      keyId: backend === 'dynamodb-kms' ? tokenKeyAlias(settings.stage) : '',
       readFallback: false,
     },
     log: (line) => err.write(`${line}\n`),
   });
   secrets.destroy();
-  const verb = parsed.dryRun ? 'would copy' : 'copied';
+  const verb =
+    backend === 'secrets-manager'
+      ? parsed.dryRun
+        ? 'would write lookups of'
+        : 'wrote lookups of'
+      : parsed.dryRun
+        ? 'would copy'
+        : 'copied';
   out.write(
     `stage ${parsed.stage}: ${counts.seen} token secrets, ${verb} ${counts.copied}, already there ${counts.alreadyThere}, ` +
       `failed ${counts.failed}` +

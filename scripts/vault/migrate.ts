@@ -1,9 +1,11 @@
-// Moves a stage's tokens from their Secrets Manager secrets into the oauth-tokens table: conditional, verified, resumable.
+// Moves a stage's tokens from their Secrets Manager secrets into the oauth-tokens table (or, for a stage that keeps the
+// secrets-manager backend, writes the lookups the service queries): conditional, verified, resumable.
 import { ListSecretsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { resolveProvider } from '../../lambda/providers/registry';
 import { tokenLookup } from '../../lambda/records/shapes';
 import { dynamoKmsVault, sealIfUnsealed } from '../../lambda/store/vault-dynamodb';
-import type { TokenRef, VaultSettings } from '../../lambda/store/vault-entry';
+import { lookupFields, writeTokenItem } from '../../lambda/store/token-items';
+import { VersionConflict, type TokenRef, type VaultSettings } from '../../lambda/store/vault-entry';
 import { deleteSecret, readSecret } from '../../lambda/store/vault-secrets';
 
 /** sources/{accountId}/{sourceId}/oauth-tokens: the source a token secret belongs to. */
@@ -75,6 +77,7 @@ export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promi
     secretsKept: 0,
     failed: 0,
   };
+  if (deps.settings.backend === 'secrets-manager') return backfillLookups(options, deps, counts);
   const vault = dynamoKmsVault({ ...deps.settings, readFallback: false });
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const interval = 1000 / Math.max(options.ratePerSecond, 0.1);
@@ -112,6 +115,59 @@ export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promi
           await deleteSecret(nameOf(ref), 'recoverable');
           counts.secretsDeleted += 1;
         } else counts.secretsKept += 1;
+      }
+    } catch (error) {
+      counts.failed += 1;
+      deps.log(`failed ${id}: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? ''}`);
+    }
+  }
+  return counts;
+}
+
+/**
+ * A stage that keeps the secrets-manager backend: its tokens stay in their secrets, but the refresher and the webhooks
+ * find sources through the oauth-tokens items (external account, next refresh due). A source connected before that
+ * table existed has none; this pass writes the lookup-only item of each, only where no item exists yet (never over
+ * what a refresh, reconnect or disconnect wrote since).
+ */
+async function backfillLookups(
+  options: MigrateOptions,
+  deps: MigrateDeps,
+  counts: MigrateCounts,
+): Promise<MigrateCounts> {
+  if (options.deleteSecrets)
+    throw new Error('--delete-secrets: the secrets-manager backend keeps its secrets');
+  const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const interval = 1000 / Math.max(options.ratePerSecond, 0.1);
+  let nextAt = Date.now();
+  for await (const ref of tokenSecrets(deps.secrets)) {
+    const wait = nextAt - Date.now();
+    if (wait > 0) await sleep(wait);
+    nextAt = Math.max(nextAt, Date.now()) + interval;
+    counts.seen += 1;
+    const id = `${ref.accountId}/${ref.sourceId}`;
+    try {
+      const document = await readSecret(nameOf(ref));
+      if (!document) {
+        deps.log(`skipped ${id}: the secret is gone`);
+        continue;
+      }
+      const lookup = tokenLookup(resolveProvider(document.provider, {}), document);
+      if (options.dryRun) {
+        counts.copied += 1;
+        continue;
+      }
+      try {
+        await writeTokenItem(
+          deps.settings.table,
+          ref,
+          { ...lookupFields(lookup), updatedAt: new Date().toISOString() },
+          'new',
+        );
+        counts.copied += 1;
+      } catch (error) {
+        if (!(error instanceof VersionConflict)) throw error;
+        counts.alreadyThere += 1;
       }
     } catch (error) {
       counts.failed += 1;

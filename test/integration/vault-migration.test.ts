@@ -56,10 +56,13 @@ type Ref = { accountId: string; sourceId: string; login: string };
  * A source as a secrets-manager stage left it: connected through the real flow (rotating Box grant at the
  * authorization server), then its tokens moved back into a secret and the sealed item dropped.
  */
-async function legacySource(expiresInMs?: number): Promise<Ref & { document: TokenDocument }> {
+async function legacySource(
+  expiresInMs?: number,
+  provider: 'box' | 'google' = 'box',
+): Promise<Ref & { document: TokenDocument }> {
   const caller = newCaller();
   const login = `m${Date.now()}${Math.random().toString(36).slice(2, 6)}`;
-  const { sourceId } = await connect(world, 'box', caller, { login });
+  const { sourceId } = await connect(world, provider, caller, { login });
   const ref = { accountId: caller.accountId, sourceId };
   const stored = (await vault(world, ref)).document as TokenDocument;
   const document =
@@ -136,6 +139,60 @@ describe('vault migrate', () => {
     await world.config.vault.remove(s, 'recoverable');
     await run();
     expect((await vault(world, s)).removed).toBe(true);
+  });
+});
+
+describe('vault migrate on a stage that keeps secrets-manager', () => {
+  const lookupsOnly = (options: Partial<MigrateOptions> = {}) =>
+    migrateModule.migrate(
+      { ...OPTIONS, ...options },
+      {
+        secrets: sm,
+        settings: { ...settings(), backend: 'secrets-manager', keyId: '' },
+        log: (l) => lines.push(l),
+      },
+    );
+
+  it('writes the lookup item of each source that has none (no tokens in it), idempotently; a dry run writes nothing', async () => {
+    // Google's user is a lookup (externalKey: the revocation scope); Box has none, but a refresh keep-alive.
+    const a = await legacySource(undefined, 'google');
+    const b = await legacySource();
+    const dry = await lookupsOnly({ dryRun: true });
+    expect(dry.copied).toBeGreaterThanOrEqual(2);
+    expect(await getItem('oauth-tokens', keyOf(a))).toBeUndefined();
+
+    const first = await lookupsOnly();
+    expect(first.failed).toBe(0);
+    const { resolveProvider } = await import('../../lambda/providers/registry');
+    const { tokenLookup } = await import('../../lambda/records/shapes');
+    for (const s of [a, b]) {
+      const item = (await getItem<Record<string, unknown>>('oauth-tokens', keyOf(s))) as Record<
+        string,
+        unknown
+      >;
+      const expected = tokenLookup(resolveProvider(s.document.provider, {}), s.document);
+      expect(item.externalKey).toBe(expected.externalKey);
+      expect(item.refreshDueAt).toBe(expected.refreshDueAt);
+      expect(item.refreshDueAt).toEqual(expect.any(String));
+      expect(item.access).toBeUndefined();
+      expect(item.refresh).toBeUndefined();
+      expect(JSON.stringify(item)).not.toContain(s.document.refreshToken as string);
+    }
+    // What the webhooks and revocation scope look a source up by now finds it.
+    const { sourcesByExternalKey } = await import('../../lambda/store/token-items');
+    const item = (await getItem<{ externalKey: string }>('oauth-tokens', keyOf(a))) as {
+      externalKey: string;
+    };
+    expect(item.externalKey).toMatch(/^google#/);
+    expect(await sourcesByExternalKey(tableName('oauth-tokens'), item.externalKey)).toContainEqual(keyOf(a));
+
+    const again = await lookupsOnly();
+    expect(again).toMatchObject({ copied: 0, failed: 0 });
+    expect(again.alreadyThere).toBeGreaterThanOrEqual(2);
+  });
+
+  it('refuses --delete-secrets: the secrets are the tokens', async () => {
+    await expect(lookupsOnly({ deleteSecrets: true })).rejects.toThrow(/keeps its secrets/);
   });
 });
 
