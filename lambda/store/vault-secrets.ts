@@ -23,6 +23,9 @@ export function tokenSecretName(accountId: string, sourceId: string): string {
   return `sources/${accountId}/${sourceId}/oauth-tokens`;
 }
 
+/** sources/{accountId}/{sourceId}/oauth-tokens: the source a token secret belongs to (migration, preflight). */
+export const TOKEN_SECRET_NAME = /^sources\/([^/]+)\/([^/]+)\/oauth-tokens$/;
+
 const nameOf = (ref: TokenRef) => tokenSecretName(ref.accountId, ref.sourceId);
 const gone = (error: unknown) => {
   const n = (error as { name?: string }).name;

@@ -5,6 +5,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -18,6 +19,7 @@ export interface PreflightClients {
   readonly cloudwatch: CloudWatchClient;
   readonly dynamo: DynamoDBClient;
   readonly events: EventBridgeClient;
+  readonly kms: KMSClient;
   readonly lambda: LambdaClient;
   readonly secrets: SecretsManagerClient;
   readonly ssm: SSMClient;
@@ -33,6 +35,7 @@ export function preflightClients(region: string): PreflightClients {
     cloudwatch: new CloudWatchClient(config),
     dynamo: new DynamoDBClient(config),
     events: new EventBridgeClient(config),
+    kms: new KMSClient(config),
     lambda: new LambdaClient(config),
     secrets: new SecretsManagerClient(config),
     ssm: new SSMClient(config),

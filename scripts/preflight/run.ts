@@ -8,12 +8,13 @@ import { apiFindings } from './checks/api';
 import { dataFindings } from './checks/data';
 import { deployedFindings } from './checks/deployed';
 import { secretFindings } from './checks/secrets';
+import { vaultFindings } from './checks/vault';
 import type { CheckContext } from './context';
 import { fail, type Finding, type Report } from './findings';
 
 /**
  * The preflight of a stage: settings, account, stack, the core service's API, tables and bus, the client
- * secrets, room for reserved concurrency, the CDK bootstrap, and after a deploy what the deploy made.
+ * secrets, the token vault (key alias, migration), room for reserved concurrency, the CDK bootstrap, and after a deploy what the deploy made.
  * @example renderText(await preflight(loadSettings('dev'), STAGES, preflightClients('us-west-2')))
  */
 export async function preflight(
@@ -38,6 +39,7 @@ export async function preflight(
     apiFindings(ctx),
     dataFindings(ctx),
     secretFindings(ctx),
+    vaultFindings(ctx),
     concurrencyFindings(ctx),
     bootstrapFindings(ctx),
     deployedFindings(ctx),

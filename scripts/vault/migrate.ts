@@ -6,10 +6,7 @@ import { tokenLookup } from '../../lambda/records/shapes';
 import { dynamoKmsVault, sealIfUnsealed } from '../../lambda/store/vault-dynamodb';
 import { lookupFields, writeTokenItem } from '../../lambda/store/token-items';
 import { VersionConflict, type TokenRef, type VaultSettings } from '../../lambda/store/vault-entry';
-import { deleteSecret, readSecret } from '../../lambda/store/vault-secrets';
-
-/** sources/{accountId}/{sourceId}/oauth-tokens: the source a token secret belongs to. */
-const SECRET_NAME = /^sources\/([^/]+)\/([^/]+)\/oauth-tokens$/;
+import { TOKEN_SECRET_NAME, deleteSecret, readSecret } from '../../lambda/store/vault-secrets';
 
 export interface MigrateOptions {
   dryRun: boolean;
@@ -53,7 +50,7 @@ async function* tokenSecrets(client: SecretsManagerClient): AsyncGenerator<Token
       }),
     );
     for (const s of page.SecretList ?? []) {
-      const m = SECRET_NAME.exec(s.Name ?? '');
+      const m = TOKEN_SECRET_NAME.exec(s.Name ?? '');
       if (m && !s.DeletedDate) yield { accountId: m[1], sourceId: m[2] };
     }
     next = page.NextToken;

@@ -1,4 +1,4 @@
-// The preflight against moto_server (API Gateway v2, DynamoDB, EventBridge, Secrets Manager, and moto's STS, SSM
+// The preflight against moto_server (API Gateway v2, DynamoDB, EventBridge, Secrets Manager, KMS, and moto's STS, SSM
 // and CloudFormation), every call counted at the wire: a ready stage passes; each wrong thing alone is reported with
 // its fix and exit 1; no write call is ever made.
 //
@@ -31,6 +31,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
+import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { placeholderValue } from '../../lib/client-secrets';
 import { loadSettings, type StageSettings } from '../../lib/config';
@@ -92,6 +93,7 @@ beforeAll(async () => {
   wire = await startAwsWire(moto());
   // The preflight's own clients reach AWS through the counting proxy, as the SDK reads AWS_ENDPOINT_URL.
   delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  delete process.env.AWS_ENDPOINT_URL_KMS;
   process.env.AWS_ENDPOINT_URL = wire.endpoint;
 });
 
@@ -233,11 +235,31 @@ function expectReadOnly(calls: { service: string; operation: string; read: boole
   expect(calls.filter((c) => !c.read)).toEqual([]);
   // Every service the preflight reads was reached through the proxy.
   expect(new Set(calls.map((c) => c.service))).toEqual(
-    new Set(['sts', 'cloudformation', 'apigateway', 'dynamodb', 'events', 'secretsmanager', 'lambda', 'ssm']),
+    new Set([
+      'sts',
+      'cloudformation',
+      'apigateway',
+      'dynamodb',
+      'events',
+      'secretsmanager',
+      'lambda',
+      'ssm',
+      'kms',
+    ]),
   );
 }
 
 describe('preflight', () => {
+  it('lets token secrets be while a stage migrates (tokenReadFallback on)', async () => {
+    const world = await readyStage();
+    await world.secrets.send(
+      new CreateSecretCommand({ Name: 'sources/acct_1/src_1/oauth-tokens', SecretString: '{}' }),
+    );
+    const { report } = await run({ ...world.settings, tokenReadFallback: true });
+    expect(failures(report.findings)).toEqual([]);
+    expect(report.findings.map((f) => f.check)).not.toContain('vault.migration');
+  });
+
   it('passes a ready stage with read calls only, and prints no secret value', async () => {
     const world = await readyStage();
     const { report, code, calls } = await run(world.settings);
@@ -431,6 +453,34 @@ describe('preflight', () => {
       'bootstrap.version',
       /account 123456789012 is not bootstrapped in .* \(no \/cdk-bootstrap\/hnb659fds\/version\)/,
       /run once per account and region: npx cdk bootstrap aws:\/\/123456789012\//,
+    ],
+    [
+      'a KMS alias of the stage left by an earlier deploy (the key is retained)',
+      async (w) => {
+        const kms = new KMSClient({ ...direct, endpoint: moto(), region: w.region });
+        const key = await kms.send(new CreateKeyCommand({}));
+        await kms.send(
+          new CreateAliasCommand({
+            AliasName: 'alias/listbackup-integrations/preflight/tokens',
+            TargetKeyId: key.KeyMetadata?.KeyId,
+          }),
+        );
+        kms.destroy();
+      },
+      'vault.key',
+      /exists already, but the stack creates it/,
+      /aws kms delete-alias --region .* --alias-name alias\/listbackup-integrations\/preflight\/tokens/,
+    ],
+    [
+      'token secrets not in the table while reads no longer fall back to them',
+      async (w) => {
+        await w.secrets.send(
+          new CreateSecretCommand({ Name: 'sources/acct_1/src_1/oauth-tokens', SecretString: '{}' }),
+        );
+      },
+      'vault.migration',
+      /1 of the 1 looked at have no tokens in listbackup-preflight-oauth-tokens/,
+      /set tokenReadFallback: true for stage preflight .* npm run vault -- migrate --stage preflight/,
     ],
     [
       'a leftover oauth-states table before the first deploy',
