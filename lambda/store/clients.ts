@@ -1,6 +1,7 @@
 // AWS SDK clients, created once per container and reused across invocations, each call bounded in time.
 // Endpoints honour AWS_ENDPOINT_URL_DYNAMODB / _SECRETS_MANAGER / _EVENTBRIDGE / _KMS (the SDK reads them itself).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -29,6 +30,13 @@ export const CLIENT_OPTIONS = {
 } as const;
 
 export const dynamo = /* @__PURE__ */ new DynamoDBClient(CLIENT_OPTIONS);
+/**
+ * The table adapters' client: plain values in and out (the SDK marshals), on `dynamo`'s connection and settings.
+ * An undefined field is left out of an item, as an absent attribute; Uint8Array stays binary (B).
+ */
+export const documents = /* @__PURE__ */ DynamoDBDocumentClient.from(dynamo, {
+  marshallOptions: { removeUndefinedValues: true },
+});
 export const secrets = /* @__PURE__ */ new SecretsManagerClient(CLIENT_OPTIONS);
 export const events = /* @__PURE__ */ new EventBridgeClient(CLIENT_OPTIONS);
 export const kms = /* @__PURE__ */ new KMSClient(CLIENT_OPTIONS);

@@ -1,8 +1,8 @@
 // Pending completions: sealed tokens waiting for the user who started the flow to confirm (RFC 9700 §4.7.1).
-import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ProviderId } from '../providers/types';
-import { dynamo } from './clients';
-import { fromItem, isConditionalFailure, toItem } from './item';
+import { documents } from './clients';
+import { conditionFailure } from './expressions';
 
 export interface CompletionRecord {
   /** `completion#<sha256(id)>`: the id itself is never stored. */
@@ -22,10 +22,10 @@ export interface CompletionRecord {
 }
 
 export async function putCompletion(tableName: string, record: CompletionRecord): Promise<void> {
-  await dynamo.send(
-    new PutItemCommand({
+  await documents.send(
+    new PutCommand({
       TableName: tableName,
-      Item: toItem(record),
+      Item: record,
       ConditionExpression: 'attribute_not_exists(#s)',
       ExpressionAttributeNames: { '#s': 'state' },
     }),
@@ -38,19 +38,19 @@ export async function consumeCompletion(
   key: string,
 ): Promise<CompletionRecord | undefined> {
   try {
-    const out = await dynamo.send(
-      new DeleteItemCommand({
+    const out = await documents.send(
+      new DeleteCommand({
         TableName: tableName,
-        Key: toItem({ state: key }),
+        Key: { state: key },
         ConditionExpression: 'attribute_exists(#s) AND #k = :kind',
         ExpressionAttributeNames: { '#s': 'state', '#k': 'kind' },
-        ExpressionAttributeValues: toItem({ ':kind': 'completion' }),
+        ExpressionAttributeValues: { ':kind': 'completion' },
         ReturnValues: 'ALL_OLD',
       }),
     );
-    return fromItem<CompletionRecord>(out.Attributes);
+    return out.Attributes as CompletionRecord | undefined;
   } catch (error) {
-    if (isConditionalFailure(error)) return undefined;
+    if (conditionFailure(error)) return undefined;
     throw error;
   }
 }

@@ -1,16 +1,19 @@
-// The platform-connections adapter for the token lifecycle: reads, health updates and the refresh fields of the record.
-import {
-  GetItemCommand,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type TransactWriteItem,
-} from '@aws-sdk/client-dynamodb';
+// The platform-connections table: reads, the writes of the token lifecycle and the webhooks, and the items the
+// records transactions write to it.
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RevocationOutcome } from '../oauth/revoke';
 import type { ActivityItem, ConnectionItem, ConnectionStatus } from '../records/shapes';
-import { dynamo } from './clients';
-import { fromItem, isConditionalFailure, toItem } from './item';
+import { addActivity } from './activity';
+import { documents } from './clients';
+import {
+  conditionFailure,
+  updateExpression,
+  type Condition,
+  type TransactItem,
+  type UpdateOptions,
+} from './expressions';
 import type { RecordTables } from './records';
+import { setStatus, updateSource, type SourceRef } from './sources';
 
 /**
  * A connection as the token lifecycle sees it: the records contract plus the refresh bookkeeping this
@@ -65,65 +68,56 @@ export interface StoredRateLimit {
 
 const REFRESH_BOOKKEEPING = ['refreshBackoffUntil', 'refreshFailureCount'] as const;
 
-/** An update built from SET values (undefined = REMOVE) with a condition on the current status. */
-function update(
-  sets: Record<string, unknown>,
-  condition: { status: ConnectionStatus; equal: boolean },
-): {
-  UpdateExpression: string;
-  ConditionExpression: string;
-  ExpressionAttributeNames: Record<string, string>;
-  ExpressionAttributeValues: Record<string, AttributeValue>;
-} {
-  const names: Record<string, string> = { '#status': 'status', '#sourceId': 'sourceId' };
-  const values: Record<string, unknown> = { ':cond': condition.status };
-  const setParts: string[] = [];
-  const removeParts: string[] = [];
-  Object.entries(sets).forEach(([field, value], i) => {
-    const name = field === 'status' ? '#status' : `#f${i}`;
-    names[name] = field;
-    if (value === undefined) removeParts.push(name);
-    else {
-      values[`:v${i}`] = value;
-      setParts.push(`${name} = :v${i}`);
-    }
-  });
+type Update = NonNullable<TransactItem['Update']>;
+
+const key = (ref: SourceRef): SourceRef => ({ accountId: ref.accountId, sourceId: ref.sourceId });
+
+/** While the connection exists and its status is (`equal`) or is not `status`. */
+function whileStatus(status: ConnectionStatus, equal = true): Condition {
   return {
-    UpdateExpression: `SET ${setParts.join(', ')}${removeParts.length ? ` REMOVE ${removeParts.join(', ')}` : ''}`,
-    ConditionExpression: `attribute_exists(#sourceId) AND #status ${condition.equal ? '=' : '<>'} :cond`,
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: toItem(values),
+    expression: `attribute_exists(#sourceId) AND #status ${equal ? '=' : '<>'} :cond`,
+    names: { '#sourceId': 'sourceId', '#status': 'status' },
+    values: { ':cond': status },
   };
 }
 
-function key(accountId: string, sourceId: string): Record<string, AttributeValue> {
-  return toItem({ accountId, sourceId });
+/** An update of one connection (undefined fields are removed), as a transaction item or on its own. */
+function updateOf(
+  tableName: string,
+  ref: SourceRef,
+  set: Record<string, unknown>,
+  options: UpdateOptions = {},
+): Update {
+  return { TableName: tableName, Key: key(ref), ...updateExpression(set, options) };
 }
 
-/** A transaction or update whose status condition failed: someone else changed the connection first. */
-function lostRace(error: unknown): boolean {
-  if (!isConditionalFailure(error)) return false;
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-  return !reasons || reasons.some((r) => r.Code === 'ConditionalCheckFailed');
+/** Sends one update; false when its condition failed (the connection changed meanwhile, or is gone). */
+async function conditionalUpdate(update: Update): Promise<boolean> {
+  try {
+    await documents.send(new UpdateCommand(update));
+    return true;
+  } catch (error) {
+    if (conditionFailure(error)) return false;
+    throw error;
+  }
 }
 
 /** Updates a connection only while it is still `active`; false when another writer changed it first. */
-async function updateWhileActive(
+function updateWhileActive(
   tableName: string,
   connection: ConnectionRecord,
   sets: Record<string, unknown>,
 ): Promise<boolean> {
+  return conditionalUpdate(updateOf(tableName, connection, sets, { condition: whileStatus('active') }));
+}
+
+/** Sends a records transaction; false when a condition failed (someone else changed the connection first). */
+async function transactUnlessLost(items: TransactItem[]): Promise<boolean> {
   try {
-    await dynamo.send(
-      new UpdateItemCommand({
-        TableName: tableName,
-        Key: key(connection.accountId, connection.sourceId),
-        ...update(sets, { status: 'active', equal: true }),
-      }),
-    );
+    await documents.send(new TransactWriteCommand({ TransactItems: items }));
     return true;
   } catch (error) {
-    if (lostRace(error)) return false;
+    if (conditionFailure(error)?.lost) return false;
     throw error;
   }
 }
@@ -133,10 +127,76 @@ export async function getConnection(
   accountId: string,
   sourceId: string,
 ): Promise<ConnectionRecord | undefined> {
-  const out = await dynamo.send(
-    new GetItemCommand({ TableName: tableName, Key: key(accountId, sourceId), ConsistentRead: true }),
+  const out = await documents.send(
+    new GetCommand({ TableName: tableName, Key: { accountId, sourceId }, ConsistentRead: true }),
   );
-  return fromItem<ConnectionRecord>(out.Item);
+  return out.Item as ConnectionRecord | undefined;
+}
+
+/** A new connection: it must not exist yet. */
+export function createConnection(tableName: string, connection: ConnectionItem): TransactItem {
+  return {
+    Put: { TableName: tableName, Item: connection, ConditionExpression: 'attribute_not_exists(sourceId)' },
+  };
+}
+
+/** A reconnect: every field of `connection` overwritten, except when and by whom it was first connected. */
+export function replaceConnection(tableName: string, connection: ConnectionItem): TransactItem {
+  const { accountId: _a, sourceId: _s, ...fields } = connection;
+  void _a;
+  void _s;
+  return { Update: updateOf(tableName, connection, fields, { ifAbsent: ['createdAt', 'connectedBy'] }) };
+}
+
+/** Deletes a connection; with `mustExist`, only one that is there (a transaction then fails on a missing one). */
+export function deleteConnection(tableName: string, ref: SourceRef, mustExist = false): TransactItem {
+  return {
+    Delete: {
+      TableName: tableName,
+      Key: key(ref),
+      ...(mustExist
+        ? { ConditionExpression: 'attribute_exists(#sid)', ExpressionAttributeNames: { '#sid': 'sourceId' } }
+        : {}),
+    },
+  };
+}
+
+/**
+ * A provider's disconnect (a webhook): status `disconnected`, off the refresh schedule; its condition fails when
+ * already disconnected or, given `occurredAt`, (re)connected or refreshed successfully after it.
+ */
+export function providerDisconnect(
+  tableName: string,
+  ref: SourceRef,
+  change: { at: string; occurredAt?: string; errorCode: string },
+): TransactItem {
+  const set = {
+    status: 'disconnected',
+    updatedAt: change.at,
+    lastErrorCode: change.errorCode,
+    refreshPartition: undefined,
+    refreshDueAt: undefined,
+  };
+  const names = { '#sid': 'sourceId', '#st': 'status' };
+  const condition: Condition =
+    change.occurredAt === undefined
+      ? {
+          expression: 'attribute_exists(#sid) AND #st <> :disconnected',
+          names,
+          values: { ':disconnected': 'disconnected' },
+        }
+      : {
+          // Out-of-order safe: only a (re)connect or a successful refresh after the provider's event is newer
+          // than it (grantedAt); a failed refresh attempt moves updatedAt only. Items written before grantedAt
+          // existed keep the older rule on updatedAt.
+          expression:
+            'attribute_exists(#sid) AND #st <> :disconnected AND (#st <> :active OR ' +
+            '(attribute_exists(#granted) AND #granted <= :occurred) OR ' +
+            '(attribute_not_exists(#granted) AND #upd <= :occurred))',
+          names: { ...names, '#upd': 'updatedAt', '#granted': 'grantedAt' },
+          values: { ':disconnected': 'disconnected', ':active': 'active', ':occurred': change.occurredAt },
+        };
+  return { Update: updateOf(tableName, ref, set, { condition }) };
 }
 
 export interface RefreshedFields {
@@ -172,22 +232,6 @@ export async function markRefreshed(
   return updateWhileActive(tableName, connection, sets);
 }
 
-/** An update with its own condition; false when the condition failed (the connection changed or is gone). */
-async function conditionalUpdate(
-  connection: ConnectionRecord,
-  input: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], 'Key'>,
-): Promise<boolean> {
-  try {
-    await dynamo.send(
-      new UpdateItemCommand({ ...input, Key: key(connection.accountId, connection.sourceId) }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalFailure(error)) return false;
-    throw error;
-  }
-}
-
 /**
  * Notes that the token of the last forced refresh was rejected as well; only while that refresh is still
  * the last one (its token hash), so concurrent reports of one token count once.
@@ -197,8 +241,10 @@ export function markForcedTokenRejected(
   connection: ConnectionRecord,
   tokenHash: string,
 ): Promise<boolean> {
-  return conditionalUpdate(connection, {
+  // A nested attribute: the one update the field builder does not write.
+  return conditionalUpdate({
     TableName: tableName,
+    Key: key(connection),
     UpdateExpression: 'SET #f.#r = :true',
     ConditionExpression: '#status = :active AND #f.#h = :hash',
     ExpressionAttributeNames: {
@@ -207,7 +253,7 @@ export function markForcedTokenRejected(
       '#h': 'tokenHash',
       '#status': 'status',
     },
-    ExpressionAttributeValues: toItem({ ':true': true, ':active': 'active', ':hash': tokenHash }),
+    ExpressionAttributeValues: { ':true': true, ':active': 'active', ':hash': tokenHash },
   });
 }
 
@@ -226,20 +272,20 @@ export function storeRateLimit(
     : previous.version
       ? '#rl.#v = :previous'
       : 'attribute_exists(#rl) AND attribute_not_exists(#rl.#v)';
-  return conditionalUpdate(connection, {
-    TableName: tableName,
-    UpdateExpression: 'SET #rl = :rl',
-    ConditionExpression: `attribute_exists(#sourceId) AND ${condition}`,
-    ExpressionAttributeNames: {
-      '#rl': 'rateLimit',
-      '#sourceId': 'sourceId',
-      ...(previous ? { '#v': 'version' } : {}),
-    },
-    ExpressionAttributeValues: toItem({
-      ':rl': rateLimit,
-      ...(previous?.version ? { ':previous': previous.version } : {}),
-    }),
-  });
+  return conditionalUpdate(
+    updateOf(
+      tableName,
+      connection,
+      { rateLimit },
+      {
+        condition: {
+          expression: `attribute_exists(#sourceId) AND ${condition}`,
+          names: { '#rl': 'rateLimit', '#sourceId': 'sourceId', ...(previous ? { '#v': 'version' } : {}) },
+          values: previous?.version ? { ':previous': previous.version } : {},
+        },
+      },
+    ),
+  );
 }
 
 export interface FailureFields {
@@ -278,38 +324,19 @@ export async function postponeRefresh(
   await updateWhileActive(tableName, connection, { refreshDueAt: dueAt });
 }
 
+/** The connection exists (an update that must not create a stray item). */
+const EXISTS: Condition = { expression: 'attribute_exists(#sourceId)', names: { '#sourceId': 'sourceId' } };
+
 /** Takes a connection out of the refresh index (not refreshable: no refresh token, or not active). */
 export async function leaveRefreshIndex(tableName: string, connection: ConnectionRecord): Promise<void> {
-  await dynamo
-    .send(
-      new UpdateItemCommand({
-        TableName: tableName,
-        Key: key(connection.accountId, connection.sourceId),
-        UpdateExpression: 'REMOVE refreshPartition, refreshDueAt',
-        ConditionExpression: 'attribute_exists(sourceId)',
-      }),
-    )
-    .catch((error) => {
-      if (!isConditionalFailure(error)) throw error;
-    });
-}
-
-function sourceStatusUpdate(
-  tables: RecordTables,
-  connection: ConnectionRecord,
-  status: ConnectionStatus,
-  at: string,
-): TransactWriteItem {
-  return {
-    Update: {
-      TableName: tables.sources,
-      Key: key(connection.accountId, connection.sourceId),
-      UpdateExpression: 'SET #status = :s, updatedAt = :at',
-      ConditionExpression: 'attribute_exists(sourceId)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: toItem({ ':s': status, ':at': at }),
-    },
-  };
+  await conditionalUpdate(
+    updateOf(
+      tableName,
+      connection,
+      { refreshPartition: undefined, refreshDueAt: undefined },
+      { condition: EXISTS },
+    ),
+  );
 }
 
 /**
@@ -332,25 +359,11 @@ export async function markNeedsReauth(
     refreshDueAt: undefined,
     refreshBackoffUntil: undefined,
   };
-  try {
-    await dynamo.send(
-      new TransactWriteItemsCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: tables.connections,
-              Key: key(connection.accountId, connection.sourceId),
-              ...update(sets, { status: 'active', equal: true }),
-            },
-          },
-          { Put: { TableName: tables.activity, Item: toItem(entry) } },
-        ],
-      }),
-    );
-  } catch (error) {
-    if (lostRace(error)) return false;
-    throw error;
-  }
+  const changed = await transactUnlessLost([
+    { Update: updateOf(tables.connections, connection, sets, { condition: whileStatus('active') }) },
+    addActivity(tables.activity, entry),
+  ]);
+  if (!changed) return false;
   await setSourceStatus(tables, connection, 'needs_reauth', at);
   return true;
 }
@@ -362,12 +375,7 @@ export async function setSourceStatus(
   status: ConnectionStatus,
   at: string,
 ): Promise<void> {
-  const item = sourceStatusUpdate(tables, connection, status, at).Update!;
-  try {
-    await dynamo.send(new UpdateItemCommand(item));
-  } catch (error) {
-    if (!isConditionalFailure(error)) throw error;
-  }
+  await setStatus(tables.sources, connection, status, at);
 }
 
 /** Records a disconnect's revocation on the connection before the records transaction (see revocationAttempt). */
@@ -377,19 +385,14 @@ export async function recordRevocationAttempt(
   outcome: RevocationOutcome,
   now: number,
 ): Promise<void> {
-  await dynamo
-    .send(
-      new UpdateItemCommand({
-        TableName: tableName,
-        Key: key(connection.accountId, connection.sourceId),
-        UpdateExpression: 'SET revocationAttempt = :a',
-        ConditionExpression: 'attribute_exists(sourceId)',
-        ExpressionAttributeValues: toItem({ ':a': { outcome, at: new Date(now).toISOString() } }),
-      }),
-    )
-    .catch((error) => {
-      if (!isConditionalFailure(error)) throw error;
-    });
+  await conditionalUpdate(
+    updateOf(
+      tableName,
+      connection,
+      { revocationAttempt: { outcome, at: new Date(now).toISOString() } },
+      { condition: EXISTS },
+    ),
+  );
 }
 
 export interface DisconnectFields {
@@ -420,22 +423,15 @@ export async function markDisconnected(
     refreshDueAt: undefined,
     refreshBackoffUntil: undefined,
   };
-  const items: TransactWriteItem[] = [
+  const items: TransactItem[] = [
     {
-      Update: {
-        TableName: tables.connections,
-        Key: key(connection.accountId, connection.sourceId),
-        ...update(sets, { status: 'disconnected', equal: false }),
-      },
+      Update: updateOf(tables.connections, connection, sets, {
+        condition: whileStatus('disconnected', false),
+      }),
     },
-    { Put: { TableName: tables.activity, Item: toItem(entry) } },
+    addActivity(tables.activity, entry),
   ];
-  if (sourceExists) items.push(sourceStatusUpdate(tables, connection, 'disconnected', at));
-  try {
-    await dynamo.send(new TransactWriteItemsCommand({ TransactItems: items }));
-    return true;
-  } catch (error) {
-    if (lostRace(error)) return false;
-    throw error;
-  }
+  if (sourceExists)
+    items.push(updateSource(tables.sources, connection, { status: 'disconnected', updatedAt: at }));
+  return transactUnlessLost(items);
 }

@@ -1,8 +1,10 @@
 // Webhook deliveries in the oauth-states table: one claim per delivery id, with progress, so repeats change nothing.
-import { UpdateItemCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ProviderId } from '../providers/types';
-import { dynamo } from './clients';
-import { fromItem, isConditionalFailure, toItem } from './item';
+import { documents } from './clients';
+import { conditionFailure, updateExpression, type Condition, type TransactItem } from './expressions';
 
 /** How long a delivery id is remembered: beyond Stripe's 3-day retry window. */
 export const DELIVERY_TTL_SECONDS = 4 * 86_400;
@@ -51,45 +53,39 @@ export async function claimDelivery(
   owner: string,
   now: number,
 ): Promise<Claim> {
+  const at = new Date(now).toISOString();
   try {
-    const out = await dynamo.send(
-      new UpdateItemCommand({
+    const out = await documents.send(
+      new UpdateCommand({
         TableName: tableName,
-        Key: toItem({ state: key }),
-        UpdateExpression:
-          'SET #kind = :kind, #provider = :provider, #topic = :topic, #status = :processing, #owner = :owner, ' +
-          '#lease = :lease, #ttl = :ttl, #updated = :at, #created = if_not_exists(#created, :at)',
-        ConditionExpression:
-          'attribute_not_exists(#state) OR (#kind = :kind AND #status <> :done AND #lease < :now)',
-        ExpressionAttributeNames: {
-          '#state': 'state',
-          '#kind': 'kind',
-          '#provider': 'provider',
-          '#topic': 'topic',
-          '#status': 'status',
-          '#owner': 'owner',
-          '#lease': 'leaseUntil',
-          '#ttl': 'ttl',
-          '#updated': 'updatedAt',
-          '#created': 'createdAt',
-        },
-        ExpressionAttributeValues: toItem({
-          ':kind': 'delivery',
-          ':provider': meta.provider,
-          ':topic': meta.topic.slice(0, 128),
-          ':processing': 'processing',
-          ':done': 'done',
-          ':owner': owner,
-          ':lease': now + DELIVERY_LEASE_MS,
-          ':now': now,
-          ':ttl': Math.floor(now / 1000) + DELIVERY_TTL_SECONDS,
-          ':at': new Date(now).toISOString(),
-        }),
+        Key: { state: key },
+        ...updateExpression(
+          {
+            kind: 'delivery',
+            provider: meta.provider,
+            topic: meta.topic.slice(0, 128),
+            status: 'processing',
+            owner,
+            leaseUntil: now + DELIVERY_LEASE_MS,
+            ttl: Math.floor(now / 1000) + DELIVERY_TTL_SECONDS,
+            updatedAt: at,
+            createdAt: at,
+          },
+          {
+            ifAbsent: ['createdAt'],
+            condition: {
+              expression:
+                'attribute_not_exists(#state) OR (#kind = :kind AND #status <> :done AND #lease < :now)',
+              names: { '#state': 'state', '#kind': 'kind', '#status': 'status', '#lease': 'leaseUntil' },
+              values: { ':kind': 'delivery', ':done': 'done', ':now': now },
+            },
+          },
+        ),
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    const record = fromItem<DeliveryRecord>(out.Attributes);
+    const record = out.Attributes as DeliveryRecord | undefined;
     return {
       outcome: 'claimed',
       key,
@@ -98,26 +94,32 @@ export async function claimDelivery(
       published: new Set(record?.published ?? []),
     };
   } catch (error) {
-    if (!isConditionalFailure(error)) throw error;
-    const old = fromItem<DeliveryRecord>((error as { Item?: Parameters<typeof fromItem>[0] }).Item);
+    if (!conditionFailure(error)) throw error;
+    // The document client leaves an error's item as the wire sent it.
+    const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+    const old = item ? (unmarshall(item) as DeliveryRecord) : undefined;
     return old?.status === 'done' ? { outcome: 'done' } : { outcome: 'busy' };
   }
 }
+
+/** Only the invocation holding the claim may write to the delivery. */
+const holder = (claim: { owner: string }): Condition => ({
+  expression: '#owner = :owner',
+  names: { '#owner': 'owner' },
+  values: { ':owner': claim.owner },
+});
 
 /** The transaction item that records, with a connection's records, that this delivery changed them. */
 export function appliedProgress(
   tableName: string,
   claim: { key: string; owner: string },
   ref: string,
-): TransactWriteItem {
+): TransactItem {
   return {
     Update: {
       TableName: tableName,
-      Key: toItem({ state: claim.key }),
-      UpdateExpression: 'ADD #applied :ref',
-      ConditionExpression: '#owner = :owner',
-      ExpressionAttributeNames: { '#applied': 'applied', '#owner': 'owner' },
-      ExpressionAttributeValues: toItem({ ':ref': new Set([ref]), ':owner': claim.owner }),
+      Key: { state: claim.key },
+      ...updateExpression({}, { add: { applied: new Set([ref]) }, condition: holder(claim) }),
     },
   };
 }
@@ -125,18 +127,14 @@ export function appliedProgress(
 async function update(
   tableName: string,
   claim: { key: string; owner: string },
-  expression: string,
-  names: Record<string, string>,
-  values: Record<string, unknown>,
+  set: Record<string, unknown>,
+  add?: Record<string, unknown>,
 ) {
-  await dynamo.send(
-    new UpdateItemCommand({
+  await documents.send(
+    new UpdateCommand({
       TableName: tableName,
-      Key: toItem({ state: claim.key }),
-      UpdateExpression: expression,
-      ConditionExpression: '#owner = :owner',
-      ExpressionAttributeNames: { ...names, '#owner': 'owner' },
-      ExpressionAttributeValues: toItem({ ...values, ':owner': claim.owner }),
+      Key: { state: claim.key },
+      ...updateExpression(set, { add, condition: holder(claim) }),
     }),
   );
 }
@@ -147,13 +145,7 @@ export async function recordPublished(
   claim: { key: string; owner: string },
   ref: string,
 ): Promise<void> {
-  await update(
-    tableName,
-    claim,
-    'ADD #published :ref',
-    { '#published': 'published' },
-    { ':ref': new Set([ref]) },
-  );
+  await update(tableName, claim, {}, { published: new Set([ref]) });
 }
 
 /** Marks the delivery processed: later copies answer 200 without effect until the TTL removes the record. */
@@ -162,16 +154,7 @@ export async function completeDelivery(
   claim: { key: string; owner: string },
   now: number,
 ): Promise<void> {
-  await update(
-    tableName,
-    claim,
-    'SET #status = :done, #updated = :at',
-    { '#status': 'status', '#updated': 'updatedAt' },
-    {
-      ':done': 'done',
-      ':at': new Date(now).toISOString(),
-    },
-  );
+  await update(tableName, claim, { status: 'done', updatedAt: new Date(now).toISOString() });
 }
 
 /** Gives a failed attempt's claim up at once, so the provider's retry can finish the work (progress is kept). */
@@ -179,5 +162,5 @@ export async function releaseDelivery(
   tableName: string,
   claim: { key: string; owner: string },
 ): Promise<void> {
-  await update(tableName, claim, 'SET #lease = :zero', { '#lease': 'leaseUntil' }, { ':zero': 0 });
+  await update(tableName, claim, { leaseUntil: 0 });
 }

@@ -1,4 +1,4 @@
-// Marshalling helpers shared by the table adapters.
+// Marshalling for the tests and local tools that use the plain DynamoDB client (the table adapters use the document client).
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 
@@ -8,10 +8,4 @@ export function toItem(value: object): Record<string, AttributeValue> {
 
 export function fromItem<T>(item: Record<string, AttributeValue> | undefined): T | undefined {
   return item ? (unmarshall(item) as T) : undefined;
-}
-
-/** True for the SDK's conditional-check failure (the expected outcome of a lost race). */
-export function isConditionalFailure(error: unknown): boolean {
-  const name = (error as { name?: string } | undefined)?.name;
-  return name === 'ConditionalCheckFailedException' || name === 'TransactionCanceledException';
 }

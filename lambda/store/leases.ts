@@ -1,7 +1,7 @@
 // Refresh leases in the oauth-states table: one holder per source, taken by conditional put, released by owner.
-import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { dynamo } from './clients';
-import { fromItem, isConditionalFailure, toItem } from './item';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { documents } from './clients';
+import { conditionFailure, type Condition } from './expressions';
 
 export interface LeaseItem {
   /** `lease#<accountId>#<sourceId>` (the table's partition key). */
@@ -26,7 +26,7 @@ async function putLease(
   owner: string,
   now: number,
   ttlMs: number,
-  condition: { expression: string; names: Record<string, string>; values: Record<string, unknown> },
+  condition: Condition,
 ): Promise<boolean> {
   const expiresAt = now + ttlMs;
   const item: LeaseItem = {
@@ -37,18 +37,18 @@ async function putLease(
     ttl: Math.ceil(expiresAt / 1000) + 60,
   };
   try {
-    await dynamo.send(
-      new PutItemCommand({
+    await documents.send(
+      new PutCommand({
         TableName: tableName,
-        Item: toItem(item),
+        Item: item,
         ConditionExpression: condition.expression,
         ExpressionAttributeNames: condition.names,
-        ExpressionAttributeValues: toItem(condition.values),
+        ExpressionAttributeValues: condition.values,
       }),
     );
     return true;
   } catch (error) {
-    if (isConditionalFailure(error)) return false;
+    if (conditionFailure(error)) return false;
     throw error;
   }
 }
@@ -92,26 +92,26 @@ export function renewLease(
 /** Releases the lease if `owner` still holds it; a lease taken over after expiry is left to its new holder. */
 export async function releaseLease(tableName: string, key: string, owner: string): Promise<boolean> {
   try {
-    await dynamo.send(
-      new DeleteItemCommand({
+    await documents.send(
+      new DeleteCommand({
         TableName: tableName,
-        Key: toItem({ state: key }),
+        Key: { state: key },
         ConditionExpression: '#o = :me',
         ExpressionAttributeNames: { '#o': 'owner' },
-        ExpressionAttributeValues: toItem({ ':me': owner }),
+        ExpressionAttributeValues: { ':me': owner },
       }),
     );
     return true;
   } catch (error) {
-    if (isConditionalFailure(error)) return false;
+    if (conditionFailure(error)) return false;
     throw error;
   }
 }
 
 /** The current lease item, if any (tests and diagnostics). */
 export async function readLease(tableName: string, key: string): Promise<LeaseItem | undefined> {
-  const out = await dynamo.send(
-    new GetItemCommand({ TableName: tableName, Key: toItem({ state: key }), ConsistentRead: true }),
+  const out = await documents.send(
+    new GetCommand({ TableName: tableName, Key: { state: key }, ConsistentRead: true }),
   );
-  return fromItem<LeaseItem>(out.Item);
+  return out.Item as LeaseItem | undefined;
 }

@@ -1,7 +1,6 @@
 // Membership of a user in an account, read from the core service's user-accounts table.
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { dynamo } from './clients';
-import { fromItem, toItem } from './item';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { documents } from './clients';
 
 interface MembershipItem {
   userId: string;
@@ -11,9 +10,9 @@ interface MembershipItem {
 
 /** True when the user-accounts table holds an active membership of `userId` in `accountId`. */
 export async function isMember(tableName: string, userId: string, accountId: string): Promise<boolean> {
-  const out = await dynamo.send(
-    new GetItemCommand({ TableName: tableName, Key: toItem({ userId, accountId }), ConsistentRead: true }),
+  const out = await documents.send(
+    new GetCommand({ TableName: tableName, Key: { userId, accountId }, ConsistentRead: true }),
   );
-  const item = fromItem<MembershipItem>(out.Item);
+  const item = out.Item as MembershipItem | undefined;
   return item !== undefined && (item.status === undefined || item.status === 'active');
 }

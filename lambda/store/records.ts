@@ -1,50 +1,17 @@
-// Writes the source, connection and activity records in one DynamoDB transaction (all or nothing).
-import {
-  PutItemCommand,
-  TransactWriteItemsCommand,
-  type TransactWriteItem,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+// A connection's records across the sources, platform-connections and activity tables, written in one
+// transaction (all or nothing) from the items each table's adapter makes.
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ActivityItem, ConnectionItem, SourceItem } from '../records/shapes';
-import { dynamo } from './clients';
-import { toItem } from './item';
+import { addActivity, putActivity } from './activity';
+import { documents } from './clients';
+import { createConnection, deleteConnection, replaceConnection } from './connections';
+import type { TransactItem } from './expressions';
+import { createSource, deleteSource, updateSource } from './sources';
 
 export interface RecordTables {
   sources: string;
   connections: string;
   activity: string;
-}
-
-/** An UpdateItem SET expression for every field of `values` (keys excluded), with optional set-if-absent fields. */
-export function setExpression(
-  values: Record<string, unknown>,
-  keys: readonly string[],
-  ifAbsent: readonly string[] = [],
-): {
-  UpdateExpression: string;
-  ExpressionAttributeNames: Record<string, string>;
-  ExpressionAttributeValues: Record<string, AttributeValue>;
-} {
-  const names: Record<string, string> = {};
-  const vals: Record<string, unknown> = {};
-  const sets: string[] = [];
-  const removes: string[] = [];
-  Object.entries(values).forEach(([field, value], i) => {
-    if (keys.includes(field)) return;
-    names[`#f${i}`] = field;
-    if (value === undefined) {
-      removes.push(`#f${i}`);
-      return;
-    }
-    vals[`:v${i}`] = value;
-    sets.push(ifAbsent.includes(field) ? `#f${i} = if_not_exists(#f${i}, :v${i})` : `#f${i} = :v${i}`);
-  });
-  const expression = `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
-  return {
-    UpdateExpression: expression,
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: toItem(vals),
-  };
 }
 
 /** A new source: source and connection must not exist yet. */
@@ -54,24 +21,11 @@ export async function writeNewConnection(
   connection: ConnectionItem,
   entry: ActivityItem,
 ): Promise<void> {
-  const items: TransactWriteItem[] = [
-    {
-      Put: {
-        TableName: tables.sources,
-        Item: toItem(source),
-        ConditionExpression: 'attribute_not_exists(sourceId)',
-      },
-    },
-    {
-      Put: {
-        TableName: tables.connections,
-        Item: toItem(connection),
-        ConditionExpression: 'attribute_not_exists(sourceId)',
-      },
-    },
-    { Put: { TableName: tables.activity, Item: toItem(entry) } },
-  ];
-  await dynamo.send(new TransactWriteItemsCommand({ TransactItems: items }));
+  await transact([
+    createSource(tables.sources, source),
+    createConnection(tables.connections, connection),
+    addActivity(tables.activity, entry),
+  ]);
 }
 
 /** A reconnect: the source must exist in the account with the same provider; its connection is overwritten. */
@@ -81,39 +35,16 @@ export async function writeReconnection(
   connection: ConnectionItem,
   entry: ActivityItem,
 ): Promise<void> {
-  const sourceUpdate = setExpression(
-    { status: 'active', externalAccount: source.externalAccount, updatedAt: source.updatedAt },
-    [],
-  );
-  const connectionUpdate = setExpression(
-    connection as unknown as Record<string, unknown>,
-    ['accountId', 'sourceId'],
-    ['createdAt', 'connectedBy'],
-  );
-  const items: TransactWriteItem[] = [
-    {
-      Update: {
-        TableName: tables.sources,
-        Key: toItem({ accountId: source.accountId, sourceId: source.sourceId }),
-        ...sourceUpdate,
-        ConditionExpression: 'attribute_exists(sourceId) AND #p = :p',
-        ExpressionAttributeNames: { ...sourceUpdate.ExpressionAttributeNames, '#p': 'provider' },
-        ExpressionAttributeValues: {
-          ...sourceUpdate.ExpressionAttributeValues,
-          ...toItem({ ':p': source.provider }),
-        },
-      },
-    },
-    {
-      Update: {
-        TableName: tables.connections,
-        Key: toItem({ accountId: source.accountId, sourceId: source.sourceId }),
-        ...connectionUpdate,
-      },
-    },
-    { Put: { TableName: tables.activity, Item: toItem(entry) } },
-  ];
-  await dynamo.send(new TransactWriteItemsCommand({ TransactItems: items }));
+  await transact([
+    updateSource(
+      tables.sources,
+      source,
+      { status: 'active', externalAccount: source.externalAccount, updatedAt: source.updatedAt },
+      source.provider,
+    ),
+    replaceConnection(tables.connections, connection),
+    addActivity(tables.activity, entry),
+  ]);
 }
 
 /** Removes the records of a connection this request created (compensation after a later failure). */
@@ -123,19 +54,19 @@ export async function deleteNewConnection(
   sourceId: string,
   entry: ActivityItem,
 ): Promise<void> {
-  const key = toItem({ accountId, sourceId });
-  await dynamo.send(
-    new TransactWriteItemsCommand({
-      TransactItems: [
-        { Delete: { TableName: tables.sources, Key: key } },
-        { Delete: { TableName: tables.connections, Key: key } },
-        { Put: { TableName: tables.activity, Item: toItem(entry) } },
-      ],
-    }),
-  );
+  const ref = { accountId, sourceId };
+  await transact([
+    deleteSource(tables.sources, ref),
+    deleteConnection(tables.connections, ref),
+    addActivity(tables.activity, entry),
+  ]);
 }
 
 /** One activity record on its own (security events, webhooks). */
 export async function writeActivity(tables: RecordTables, entry: ActivityItem): Promise<void> {
-  await dynamo.send(new PutItemCommand({ TableName: tables.activity, Item: toItem(entry) }));
+  await putActivity(tables.activity, entry);
+}
+
+async function transact(items: TransactItem[]): Promise<void> {
+  await documents.send(new TransactWriteCommand({ TransactItems: items }));
 }

@@ -1,8 +1,8 @@
 // The oauth-states table adapter: store a state at start, consume it exactly once at the callback.
-import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ProviderId } from '../providers/types';
-import { dynamo } from './clients';
-import { fromItem, isConditionalFailure, toItem } from './item';
+import { documents } from './clients';
+import { conditionFailure } from './expressions';
 
 /** What the start handler stores under a state; consumed by the callback. */
 export interface StateRecord {
@@ -25,10 +25,10 @@ export interface StateRecord {
 }
 
 export async function putState(tableName: string, record: StateRecord): Promise<void> {
-  await dynamo.send(
-    new PutItemCommand({
+  await documents.send(
+    new PutCommand({
       TableName: tableName,
-      Item: toItem(record),
+      Item: record,
       ConditionExpression: 'attribute_not_exists(#s)',
       ExpressionAttributeNames: { '#s': 'state' },
     }),
@@ -41,19 +41,19 @@ export async function putState(tableName: string, record: StateRecord): Promise<
  */
 export async function consumeState(tableName: string, state: string): Promise<StateRecord | undefined> {
   try {
-    const out = await dynamo.send(
-      new DeleteItemCommand({
+    const out = await documents.send(
+      new DeleteCommand({
         TableName: tableName,
-        Key: toItem({ state }),
+        Key: { state },
         ConditionExpression: 'attribute_exists(#s) AND #k = :kind',
         ExpressionAttributeNames: { '#s': 'state', '#k': 'kind' },
-        ExpressionAttributeValues: toItem({ ':kind': 'state' }),
+        ExpressionAttributeValues: { ':kind': 'state' },
         ReturnValues: 'ALL_OLD',
       }),
     );
-    return fromItem<StateRecord>(out.Attributes);
+    return out.Attributes as StateRecord | undefined;
   } catch (error) {
-    if (isConditionalFailure(error)) return undefined;
+    if (conditionFailure(error)) return undefined;
     throw error;
   }
 }

@@ -1,21 +1,15 @@
 // The oauth-tokens table: versioned item writes for both vault backends, and the lookups by its own indexes.
-import {
-  DeleteItemCommand,
-  GetItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
-import { dynamo } from './clients';
-import { fromItem, isConditionalFailure, toItem } from './item';
+import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documents } from './clients';
+import { conditionFailure, updateExpression, type Condition } from './expressions';
 import { TOKEN_INDEX } from './tables';
 import { VersionConflict, type Lookup, type TokenRef } from './vault-entry';
 
 /** Partition value of the sparse refresh index: present only while the source should be refreshed. */
 const REFRESH_PARTITION = 'refresh';
 
-function key(ref: TokenRef): Record<string, AttributeValue> {
-  return toItem({ accountId: ref.accountId, sourceId: ref.sourceId });
+function key(ref: TokenRef): TokenRef {
+  return { accountId: ref.accountId, sourceId: ref.sourceId };
 }
 
 /** The lookup attributes of an item (undefined values are removed). */
@@ -33,6 +27,27 @@ export function lookupFields(lookup: Lookup): Record<string, unknown> {
  */
 export type WriteCondition = 'new' | number | 'exists' | 'unsealed' | 'any';
 
+/** What each write condition asks of the stored item. */
+const CONDITIONS: Record<Exclude<WriteCondition, number | 'any'>, Condition> = {
+  new: { expression: 'attribute_not_exists(#sourceId)', names: { '#sourceId': 'sourceId' } },
+  exists: { expression: 'attribute_exists(#sourceId)', names: { '#sourceId': 'sourceId' } },
+  unsealed: {
+    expression: 'attribute_not_exists(#access) AND attribute_not_exists(#removedAt)',
+    names: { '#access': 'access', '#removedAt': 'removedAt' },
+  },
+};
+
+function conditionOf(condition: WriteCondition): Condition | undefined {
+  if (condition === 'any') return undefined;
+  if (typeof condition === 'number')
+    return {
+      expression: '#version = :expected',
+      names: { '#version': 'version' },
+      values: { ':expected': condition },
+    };
+  return CONDITIONS[condition];
+}
+
 /**
  * Writes the fields (undefined = REMOVE) and increments `version`, under the condition.
  * @throws VersionConflict when the item is not at the expected version
@@ -43,82 +58,51 @@ export async function writeTokenItem(
   fields: Record<string, unknown>,
   condition: WriteCondition,
 ): Promise<void> {
-  const names: Record<string, string> = { '#version': 'version' };
-  const values: Record<string, unknown> = { ':one': 1, ':zero': 0 };
-  const sets: string[] = ['#version = if_not_exists(#version, :zero) + :one'];
-  const removes: string[] = [];
-  Object.entries(fields).forEach(([field, value], i) => {
-    names[`#f${i}`] = field;
-    if (value === undefined) removes.push(`#f${i}`);
-    else {
-      values[`:v${i}`] = value;
-      sets.push(`#f${i} = :v${i}`);
-    }
-  });
-  let conditionExpression: string | undefined;
-  if (condition === 'new' || condition === 'exists') {
-    names['#sourceId'] = 'sourceId';
-    conditionExpression = `${condition === 'new' ? 'attribute_not_exists' : 'attribute_exists'}(#sourceId)`;
-  } else if (condition === 'unsealed') {
-    names['#access'] = 'access';
-    names['#removedAt'] = 'removedAt';
-    conditionExpression = 'attribute_not_exists(#access) AND attribute_not_exists(#removedAt)';
-  } else if (typeof condition === 'number') {
-    values[':expected'] = condition;
-    conditionExpression = '#version = :expected';
-  }
   try {
-    await dynamo.send(
-      new UpdateItemCommand({
+    await documents.send(
+      new UpdateCommand({
         TableName: table,
         Key: key(ref),
-        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: conditionExpression,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: toItem(values),
+        ...updateExpression(fields, { increment: ['version'], condition: conditionOf(condition) }),
       }),
     );
   } catch (error) {
-    if (isConditionalFailure(error)) throw new VersionConflict();
+    if (conditionFailure(error)) throw new VersionConflict();
     throw error;
   }
 }
 
 /** The item of a source (strongly consistent: a version read must be the latest). */
 export async function getTokenItem<T>(table: string, ref: TokenRef): Promise<T | undefined> {
-  const out = await dynamo.send(
-    new GetItemCommand({ TableName: table, Key: key(ref), ConsistentRead: true }),
-  );
-  return fromItem<T>(out.Item);
+  const out = await documents.send(new GetCommand({ TableName: table, Key: key(ref), ConsistentRead: true }));
+  return out.Item as T | undefined;
 }
 
 export async function deleteTokenItem(table: string, ref: TokenRef): Promise<void> {
-  await dynamo.send(new DeleteItemCommand({ TableName: table, Key: key(ref) }));
+  await documents.send(new DeleteCommand({ TableName: table, Key: key(ref) }));
 }
 
 /** Moves a source in the refresh index (or out of it with undefined); a missing item is left alone. */
 export async function setRefreshDue(table: string, ref: TokenRef, dueAt: string | undefined): Promise<void> {
-  const fields = { refreshPartition: dueAt ? REFRESH_PARTITION : undefined, refreshDueAt: dueAt };
   try {
-    await dynamo.send(
-      new UpdateItemCommand({
+    await documents.send(
+      new UpdateCommand({
         TableName: table,
         Key: key(ref),
-        UpdateExpression: dueAt
-          ? 'SET refreshPartition = :p, refreshDueAt = :d'
-          : 'REMOVE refreshPartition, refreshDueAt',
-        ConditionExpression: 'attribute_exists(sourceId)',
-        ExpressionAttributeValues: dueAt ? toItem({ ':p': fields.refreshPartition, ':d': dueAt }) : undefined,
+        ...updateExpression(
+          { refreshPartition: dueAt ? REFRESH_PARTITION : undefined, refreshDueAt: dueAt },
+          { condition: CONDITIONS.exists },
+        ),
       }),
     );
   } catch (error) {
-    if (!isConditionalFailure(error)) throw error;
+    if (!conditionFailure(error)) throw error;
   }
 }
 
 export interface DuePage {
   sources: TokenRef[];
-  next?: Record<string, AttributeValue>;
+  next?: Record<string, unknown>;
 }
 
 /**
@@ -129,23 +113,20 @@ export async function dueSources(
   table: string,
   nowIso: string,
   limit: number,
-  startKey?: Record<string, AttributeValue>,
+  startKey?: Record<string, unknown>,
 ): Promise<DuePage> {
-  const out = await dynamo.send(
+  const out = await documents.send(
     new QueryCommand({
       TableName: table,
       IndexName: TOKEN_INDEX.byRefreshDue,
       KeyConditionExpression: 'refreshPartition = :p AND refreshDueAt <= :now',
-      ExpressionAttributeValues: toItem({ ':p': REFRESH_PARTITION, ':now': nowIso }),
+      ExpressionAttributeValues: { ':p': REFRESH_PARTITION, ':now': nowIso },
       Limit: limit,
       ExclusiveStartKey: startKey,
     }),
   );
   return {
-    sources: (out.Items ?? []).map((item) => {
-      const { accountId, sourceId } = fromItem<TokenRef>(item) as TokenRef;
-      return { accountId, sourceId };
-    }),
+    sources: (out.Items ?? []).map((item) => key(item as TokenRef)),
     next: out.LastEvaluatedKey,
   };
 }
@@ -157,22 +138,19 @@ export async function dueSources(
  */
 export async function sourcesByExternalKey(table: string, externalKey: string): Promise<TokenRef[]> {
   const found: TokenRef[] = [];
-  let start: Record<string, AttributeValue> | undefined;
+  let start: Record<string, unknown> | undefined;
   do {
-    const out = await dynamo.send(
+    const out = await documents.send(
       new QueryCommand({
         TableName: table,
         IndexName: TOKEN_INDEX.byExternalAccount,
         KeyConditionExpression: '#k = :k',
         ExpressionAttributeNames: { '#k': 'externalKey' },
-        ExpressionAttributeValues: toItem({ ':k': externalKey }),
+        ExpressionAttributeValues: { ':k': externalKey },
         ExclusiveStartKey: start,
       }),
     );
-    for (const item of out.Items ?? []) {
-      const ref = fromItem<TokenRef>(item);
-      if (ref) found.push({ accountId: ref.accountId, sourceId: ref.sourceId });
-    }
+    for (const item of out.Items ?? []) found.push(key(item as TokenRef));
     start = out.LastEvaluatedKey;
   } while (start);
   return found;

@@ -1,11 +1,13 @@
 // The records side of a webhook's effect on one connection, written in one transaction with the delivery's progress.
-import { TransactWriteItemsCommand, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ActivityItem } from '../records/shapes';
-import { dynamo } from './clients';
+import { addActivity } from './activity';
+import { documents } from './clients';
+import { deleteConnection, providerDisconnect } from './connections';
 import { appliedProgress } from './deliveries';
-import { isConditionalFailure, toItem } from './item';
+import { conditionFailure, type TransactItem } from './expressions';
 import type { RecordTables } from './records';
-import { setExpression } from './records';
+import { updateSource } from './sources';
 
 export interface ConnectionRef {
   accountId: string;
@@ -38,70 +40,10 @@ function connectionItem(
   tables: RecordTables,
   ref: ConnectionRef,
   change: RecordChange,
-): TransactWriteItem | undefined {
-  const Key = toItem({ accountId: ref.accountId, sourceId: ref.sourceId });
-  if (change.kind === 'disconnect') {
-    const set = setExpression(
-      {
-        status: 'disconnected',
-        updatedAt: change.at,
-        lastErrorCode: change.errorCode,
-        refreshPartition: undefined,
-        refreshDueAt: undefined,
-      },
-      [],
-    );
-    if (change.occurredAt === undefined)
-      return {
-        Update: {
-          TableName: tables.connections,
-          Key,
-          ...set,
-          ConditionExpression: 'attribute_exists(#sid) AND #st <> :disconnected',
-          ExpressionAttributeNames: { ...set.ExpressionAttributeNames, '#sid': 'sourceId', '#st': 'status' },
-          ExpressionAttributeValues: {
-            ...set.ExpressionAttributeValues,
-            ...toItem({ ':disconnected': 'disconnected' }),
-          },
-        },
-      };
-    return {
-      Update: {
-        TableName: tables.connections,
-        Key,
-        ...set,
-        // Out-of-order safe: only a (re)connect or a successful refresh after the provider's event is newer
-        // than it (grantedAt); a failed refresh attempt moves updatedAt only. Items written before grantedAt
-        // existed keep the older rule on updatedAt.
-        ConditionExpression:
-          'attribute_exists(#sid) AND #st <> :disconnected AND (#st <> :active OR ' +
-          '(attribute_exists(#granted) AND #granted <= :occurred) OR ' +
-          '(attribute_not_exists(#granted) AND #upd <= :occurred))',
-        ExpressionAttributeNames: {
-          ...set.ExpressionAttributeNames,
-          '#sid': 'sourceId',
-          '#st': 'status',
-          '#upd': 'updatedAt',
-          '#granted': 'grantedAt',
-        },
-        ExpressionAttributeValues: {
-          ...set.ExpressionAttributeValues,
-          ...toItem({ ':disconnected': 'disconnected', ':active': 'active', ':occurred': change.occurredAt }),
-        },
-      },
-    };
-  }
-  if (change.kind === 'redact') {
-    // A compliance erasure is never skipped for the connection's state: effects.ts disconnects it first.
-    return {
-      Delete: {
-        TableName: tables.connections,
-        Key,
-        ConditionExpression: 'attribute_exists(#sid)',
-        ExpressionAttributeNames: { '#sid': 'sourceId' },
-      },
-    };
-  }
+): TransactItem | undefined {
+  if (change.kind === 'disconnect') return providerDisconnect(tables.connections, ref, change);
+  // A compliance erasure is never skipped for the connection's state: effects.ts disconnects it first.
+  if (change.kind === 'redact') return deleteConnection(tables.connections, ref, true);
   return undefined;
 }
 
@@ -109,22 +51,18 @@ function sourceItem(
   tables: RecordTables,
   ref: ConnectionRef,
   change: RecordChange,
-): TransactWriteItem | undefined {
+): TransactItem | undefined {
   if (change.kind === 'notify') return undefined;
   const values =
     change.kind === 'disconnect'
-      ? { status: 'disconnected', updatedAt: change.at }
-      : { status: 'disconnected', updatedAt: change.at, name: change.redactedName, externalAccount: {} };
-  const set = setExpression(values, []);
-  return {
-    Update: {
-      TableName: tables.sources,
-      Key: toItem({ accountId: ref.accountId, sourceId: ref.sourceId }),
-      ...set,
-      ConditionExpression: 'attribute_exists(#sid)',
-      ExpressionAttributeNames: { ...set.ExpressionAttributeNames, '#sid': 'sourceId' },
-    },
-  };
+      ? { status: 'disconnected' as const, updatedAt: change.at }
+      : {
+          status: 'disconnected' as const,
+          updatedAt: change.at,
+          name: change.redactedName,
+          externalAccount: {},
+        };
+  return updateSource(tables.sources, ref, values);
 }
 
 /**
@@ -148,18 +86,18 @@ export async function applyRecordChange(
     const items = [
       connection,
       source,
-      { Put: { TableName: tables.activity, Item: toItem(entry) } },
+      addActivity(tables.activity, entry),
       appliedProgress(statesTable, claim, progressKey),
     ];
-    const present = items.filter((i): i is TransactWriteItem => i !== undefined);
+    const present = items.filter((i): i is TransactItem => i !== undefined);
     try {
-      await dynamo.send(new TransactWriteItemsCommand({ TransactItems: present }));
+      await documents.send(new TransactWriteCommand({ TransactItems: present }));
       return 'applied';
     } catch (error) {
-      if (!isConditionalFailure(error)) throw error;
-      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-      const failed = (item: TransactWriteItem | undefined) =>
-        item !== undefined && reasons[present.indexOf(item)]?.Code === 'ConditionalCheckFailed';
+      const failure = conditionFailure(error);
+      if (!failure) throw error;
+      const failed = (item: TransactItem | undefined) =>
+        item !== undefined && failure.failed(present.indexOf(item));
       if (failed(present[present.length - 1])) throw new ClaimLostError();
       if (failed(connection)) return 'skipped';
       if (failed(source)) {

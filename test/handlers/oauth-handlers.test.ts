@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { batchFromLookup } from '../support/secrets';
-import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHmac, randomUUID } from 'node:crypto';
 import { challengeOf } from '../../lambda/oauth/pkce';
@@ -679,14 +679,14 @@ describe('oauth-complete', () => {
   it('deletes the new secret when the records transaction fails', async () => {
     const caller = ids();
     const { completion } = await pendingGoogle(caller);
-    const { dynamo } = await import('../../lambda/store/clients');
-    const send = dynamo.send.bind(dynamo);
-    const spy = jest.spyOn(dynamo, 'send').mockImplementation(((command: unknown) => {
-      if (command instanceof TransactWriteItemsCommand) {
+    const { documents } = await import('../../lambda/store/clients');
+    const send = documents.send.bind(documents);
+    const spy = jest.spyOn(documents, 'send').mockImplementation(((command: unknown) => {
+      if (command instanceof TransactWriteCommand) {
         return Promise.reject(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
       }
       return send(command as never);
-    }) as typeof dynamo.send);
+    }) as typeof documents.send);
     try {
       const { status } = await confirm('google', caller, { completion });
       expect(status).toBe(500);

@@ -10,12 +10,7 @@ import {
 import { GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { batchFromLookup } from '../support/secrets';
-import {
-  DeleteItemCommand,
-  PutItemCommand,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomUUID } from 'node:crypto';
 import { PROVIDER_IDS } from '../../lambda/providers/registry';
@@ -124,9 +119,9 @@ beforeAll(async () => {
   start = (await import('../../lambda/handlers/oauth-start')).handler;
   callback = (await import('../../lambda/handlers/oauth-callback')).handler;
   complete = (await import('../../lambda/handlers/oauth-complete')).handler;
-  const { dynamo, kms } = await import('../../lambda/store/clients');
-  realSend = dynamo.send.bind(dynamo) as never;
-  dynamoSend = jest.spyOn(dynamo, 'send');
+  const { documents, kms } = await import('../../lambda/store/clients');
+  realSend = documents.send.bind(documents) as never;
+  dynamoSend = jest.spyOn(documents, 'send');
   realKmsSend = kms.send.bind(kms) as never;
   kmsSend = jest.spyOn(kms, 'send');
 });
@@ -163,7 +158,7 @@ describe('callback faults', () => {
     async (fault) => {
       const who = caller();
       const state = await startState(who);
-      failDynamo(DeleteItemCommand, fault);
+      failDynamo(DeleteCommand, fault);
       const result = await callback(
         httpEvent({ pathParameters: { provider: 'dropbox' }, query: { state, code: 'code-fault' } }),
       );
@@ -208,8 +203,8 @@ describe('callback faults', () => {
         status: 200,
         body: JSON.stringify({ access_token: 'at-fault', token_type: 'bearer' }),
       });
-      failDynamo(PutItemCommand, fault, (input) =>
-        String((input.Item as { state?: { S?: string } })?.state?.S).startsWith('completion#'),
+      failDynamo(PutCommand, fault, (input) =>
+        String((input.Item as { state?: string })?.state).startsWith('completion#'),
       );
       const result = await callback(
         httpEvent({ pathParameters: { provider: 'dropbox' }, query: { state, code: 'code-fault' } }),
@@ -256,7 +251,7 @@ describe('complete faults', () => {
     async (fault) => {
       const who = caller();
       const completion = await pending(who);
-      failDynamo(DeleteItemCommand, fault);
+      failDynamo(DeleteCommand, fault);
       const result = await confirm(who, completion);
       expect(result.statusCode).toBe(500);
       expect(kmsSend.mock.calls.filter(([c]) => c instanceof GenerateDataKeyCommand)).toHaveLength(0);
@@ -286,7 +281,7 @@ describe('complete faults', () => {
     async (fault) => {
       const who = caller();
       const completion = await pending(who);
-      failDynamo(UpdateItemCommand, fault, isTokens);
+      failDynamo(UpdateCommand, fault, isTokens);
       const result = await confirm(who, completion);
       expect(result.statusCode).toBe(500);
       expect(await leftovers(who)).toEqual(NOTHING);
@@ -299,7 +294,7 @@ describe('complete faults', () => {
     async (fault) => {
       const who = caller();
       const completion = await pending(who);
-      failDynamo(TransactWriteItemsCommand, fault);
+      failDynamo(TransactWriteCommand, fault);
       const result = await confirm(who, completion);
       expect(result.statusCode).toBe(500);
       expect(await leftovers(who)).toEqual(NOTHING);
@@ -324,8 +319,8 @@ describe('complete faults', () => {
     const who = caller();
     const completion = await pending(who);
     dynamoSend.mockImplementation(async (cmd: { input: Record<string, unknown> }) => {
-      if (cmd instanceof TransactWriteItemsCommand) throw AWS_FAULTS.throttling();
-      if (cmd instanceof DeleteItemCommand && isTokens(cmd.input)) throw AWS_FAULTS.accessDenied();
+      if (cmd instanceof TransactWriteCommand) throw AWS_FAULTS.throttling();
+      if (cmd instanceof DeleteCommand && isTokens(cmd.input)) throw AWS_FAULTS.accessDenied();
       return realSend(cmd);
     });
     const result = await confirm(who, completion);

@@ -193,9 +193,9 @@ describe('generated provider token responses', () => {
   it('end every callback cleanly: pending with a stored completion, or an error redirect that writes nothing', async () => {
     const { getItem } = await import('../support/dynamo');
     const { completionKey } = await import('../../lambda/oauth/seal');
-    const { dynamo } = await import('../../lambda/store/clients');
-    const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
-    const send = jest.spyOn(dynamo, 'send');
+    const { documents } = await import('../../lambda/store/clients');
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const send = jest.spyOn(documents, 'send');
     const capture = captureOutput();
     try {
       await fc.assert(
@@ -225,7 +225,7 @@ describe('generated provider token responses', () => {
           } else {
             expect(CODES).toContain(location.searchParams.get('error'));
             // The only write the callback makes is the pending completion: none on an error outcome.
-            expect(send.mock.calls.filter(([command]) => command instanceof PutItemCommand)).toHaveLength(0);
+            expect(send.mock.calls.filter(([command]) => command instanceof PutCommand)).toHaveLength(0);
           }
         }),
         { numRuns: Math.min(RUNS, 300) },

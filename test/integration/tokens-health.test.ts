@@ -172,17 +172,17 @@ describe('disconnect', () => {
   it('a retry after the records failed reports the revocation the first attempt made, without revoking again', async () => {
     const ref = await connected('box');
     const before = await revocations('box');
-    const { dynamo } = await import('../../lambda/store/clients');
-    const { TransactWriteItemsCommand } = await import('@aws-sdk/client-dynamodb');
-    const send = dynamo.send.bind(dynamo) as (c: unknown) => Promise<unknown>;
+    const { documents } = await import('../../lambda/store/clients');
+    const { TransactWriteCommand } = await import('@aws-sdk/lib-dynamodb');
+    const send = documents.send.bind(documents) as (c: unknown) => Promise<unknown>;
     let failed = 0;
-    const spy = jest.spyOn(dynamo, 'send').mockImplementation(((command: unknown) => {
-      if (command instanceof TransactWriteItemsCommand && failed === 0) {
+    const spy = jest.spyOn(documents, 'send').mockImplementation(((command: unknown) => {
+      if (command instanceof TransactWriteCommand && failed === 0) {
         failed += 1;
         return Promise.reject(Object.assign(new Error('injected'), { name: 'InternalServerError' }));
       }
       return send(command);
-    }) as typeof dynamo.send);
+    }) as typeof documents.send);
     let first;
     try {
       first = await world.handlers.disconnect(deleteEvent(ref));

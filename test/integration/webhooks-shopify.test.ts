@@ -1,5 +1,5 @@
 // Shopify deliveries end to end: handler -> DynamoDB Local records + Secrets Manager/EventBridge stand-ins.
-import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { shopifyWebhookHmac } from '../../lambda/webhooks/shopify';
 import { DETAIL_TYPES } from '../../lambda/store/events';
@@ -399,12 +399,12 @@ describe('shop/redact', () => {
     const s = await seedConnection(world, 'shopify', { shop });
     const id = randomUUID();
     // The disconnect step and the redact's records are done; the immediate token deletion (the item) fails.
-    const { dynamo } = await import('../../lambda/store/clients');
-    const realSend = dynamo.send.bind(dynamo) as (c: unknown) => Promise<unknown>;
-    const spy = jest.spyOn(dynamo, 'send').mockImplementation((async (cmd: {
+    const { documents } = await import('../../lambda/store/clients');
+    const realSend = documents.send.bind(documents) as (c: unknown) => Promise<unknown>;
+    const spy = jest.spyOn(documents, 'send').mockImplementation((async (cmd: {
       input: { TableName?: string };
     }) => {
-      if (cmd instanceof DeleteItemCommand && String(cmd.input.TableName).endsWith('-oauth-tokens'))
+      if (cmd instanceof DeleteCommand && String(cmd.input.TableName).endsWith('-oauth-tokens'))
         throw Object.assign(new Error('internal'), { name: 'InternalServerError' });
       return realSend(cmd);
     }) as never);
