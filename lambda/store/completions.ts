@@ -1,8 +1,6 @@
 // Pending completions: sealed tokens waiting for the user who started the flow to confirm (RFC 9700 §4.7.1).
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ProviderId } from '../providers/types';
-import { documents } from './clients';
-import { conditionFailure } from './expressions';
+import { putNewItem, takeItem } from './states';
 
 export interface CompletionRecord {
   /** `completion#<sha256(id)>`: the id itself is never stored. */
@@ -21,36 +19,11 @@ export interface CompletionRecord {
   ttl: number;
 }
 
-export async function putCompletion(tableName: string, record: CompletionRecord): Promise<void> {
-  await documents.send(
-    new PutCommand({
-      TableName: tableName,
-      Item: record,
-      ConditionExpression: 'attribute_not_exists(#s)',
-      ExpressionAttributeNames: { '#s': 'state' },
-    }),
-  );
+export function putCompletion(tableName: string, record: CompletionRecord): Promise<void> {
+  return putNewItem(tableName, record);
 }
 
 /** Deletes and returns a completion in one conditional call: single use under concurrency. */
-export async function consumeCompletion(
-  tableName: string,
-  key: string,
-): Promise<CompletionRecord | undefined> {
-  try {
-    const out = await documents.send(
-      new DeleteCommand({
-        TableName: tableName,
-        Key: { state: key },
-        ConditionExpression: 'attribute_exists(#s) AND #k = :kind',
-        ExpressionAttributeNames: { '#s': 'state', '#k': 'kind' },
-        ExpressionAttributeValues: { ':kind': 'completion' },
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    return out.Attributes as CompletionRecord | undefined;
-  } catch (error) {
-    if (conditionFailure(error)) return undefined;
-    throw error;
-  }
+export function consumeCompletion(tableName: string, key: string): Promise<CompletionRecord | undefined> {
+  return takeItem<CompletionRecord>(tableName, key, 'completion');
 }

@@ -1,4 +1,5 @@
-// The oauth-states table adapter: store a state at start, consume it exactly once at the callback.
+// The oauth-states table: its single-use items (put once, taken once), and the OAuth state stored at start and
+// consumed exactly once at the callback.
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ProviderId } from '../providers/types';
 import { documents } from './clients';
@@ -24,11 +25,18 @@ export interface StateRecord {
   ttl: number;
 }
 
-export async function putState(tableName: string, record: StateRecord): Promise<void> {
+/** An item of the oauth-states table: its key, and which kind of item it is (state, completion, lease, delivery). */
+export interface EphemeralItem {
+  state: string;
+  kind: string;
+}
+
+/** Stores a new item; fails (ConditionalCheckFailedException) when its key is taken. */
+export async function putNewItem(tableName: string, item: EphemeralItem): Promise<void> {
   await documents.send(
     new PutCommand({
       TableName: tableName,
-      Item: record,
+      Item: item,
       ConditionExpression: 'attribute_not_exists(#s)',
       ExpressionAttributeNames: { '#s': 'state' },
     }),
@@ -36,24 +44,37 @@ export async function putState(tableName: string, record: StateRecord): Promise<
 }
 
 /**
- * Deletes the state and returns what it held, in one conditional call: under concurrent callbacks
- * exactly one caller gets the record; the others get undefined.
+ * Deletes the item of `key` if it is of `kind` and returns what it held, in one conditional call: under
+ * concurrent callers exactly one gets the item; the others get undefined.
  */
-export async function consumeState(tableName: string, state: string): Promise<StateRecord | undefined> {
+export async function takeItem<T extends EphemeralItem>(
+  tableName: string,
+  key: string,
+  kind: T['kind'],
+): Promise<T | undefined> {
   try {
     const out = await documents.send(
       new DeleteCommand({
         TableName: tableName,
-        Key: { state },
+        Key: { state: key },
         ConditionExpression: 'attribute_exists(#s) AND #k = :kind',
         ExpressionAttributeNames: { '#s': 'state', '#k': 'kind' },
-        ExpressionAttributeValues: { ':kind': 'state' },
+        ExpressionAttributeValues: { ':kind': kind },
         ReturnValues: 'ALL_OLD',
       }),
     );
-    return out.Attributes as StateRecord | undefined;
+    return out.Attributes as T | undefined;
   } catch (error) {
     if (conditionFailure(error)) return undefined;
     throw error;
   }
+}
+
+export function putState(tableName: string, record: StateRecord): Promise<void> {
+  return putNewItem(tableName, record);
+}
+
+/** Consumes a state exactly once (see takeItem). */
+export function consumeState(tableName: string, state: string): Promise<StateRecord | undefined> {
+  return takeItem<StateRecord>(tableName, state, 'state');
 }
