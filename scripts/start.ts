@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PROVIDER_IDS, type ProviderId } from '../lambda/providers/registry';
-import { toItem, fromItem } from '../lambda/store/item';
+import { toItem, fromItem } from './local/items';
 import { physicalTableName } from '../lambda/store/tables';
 import {
   seedClientCredentials,

@@ -2,7 +2,7 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { randomToken } from '../../lambda/oauth/random';
 import type { HttpResult } from '../../lambda/shared/http';
-import { toItem } from '../../lambda/store/item';
+import { toItem } from '../local/items';
 import type { StateRecord } from '../../lambda/store/states';
 import { physicalTableName } from '../../lambda/store/tables';
 import { localClient } from '../local/dynamo-local';

@@ -1,6 +1,6 @@
 // The vault's own calls per read and per refresh, on both backends, counted on the wire; and what a connection costs a month.
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { toItem } from '../../lambda/store/item';
+import { toItem } from '../local/items';
 import { localClient } from '../local/dynamo-local';
 import type { TokenDocument } from '../../lambda/oauth/token-document';
 import { physicalTableName } from '../../lambda/store/tables';

@@ -188,7 +188,7 @@ describe('multi-account', () => {
     const caller = { userId, accountId: home };
     const { appRedirect } = await h.authorize('dropbox', caller, { accountId: other });
     const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
-    const { toItem } = await import('../../lambda/store/item');
+    const { toItem } = await import('../../scripts/local/items');
     const { db, table } = await import('../support/local-stack');
     await db().send(
       new PutItemCommand({
@@ -222,7 +222,7 @@ describe('multi-account', () => {
     const caller = { userId: uniqueId('user'), accountId: uniqueId('acct') };
     const suspended = uniqueId('acct');
     const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
-    const { toItem } = await import('../../lambda/store/item');
+    const { toItem } = await import('../../scripts/local/items');
     const { db, table } = await import('../support/local-stack');
     await db().send(
       new PutItemCommand({

@@ -5,7 +5,7 @@ import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { TokenDocument } from '../../lambda/oauth/token-document';
 import type { ActivityItem } from '../../lambda/records/shapes';
 import type { ConnectionRecord } from '../../lambda/store/connections';
-import { fromItem, toItem } from '../../lambda/store/item';
+import { fromItem, toItem } from '../../scripts/local/items';
 import { physicalTableName, type TableName } from '../../lambda/store/tables';
 import { tokenConfig, type TokenConfig } from '../../lambda/tokens/config';
 import { resources } from '../../lambda/shared/resources';

@@ -1,7 +1,7 @@
 // Direct access to the test run's DynamoDB Local for seeding and inspecting records.
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { localClient } from '../../scripts/local/dynamo-local';
-import { fromItem, toItem } from '../../lambda/store/item';
+import { fromItem, toItem } from '../../scripts/local/items';
 import { physicalTableName, type TableName } from '../../lambda/store/tables';
 import { TEST_TABLE_PREFIX } from './constants';
 

@@ -17,7 +17,7 @@ import { startAwsStandins, type AwsStandins } from '../../scripts/local/aws-stan
 import { devToken } from '../../scripts/local/authorizer';
 import type { ProviderId } from '../../lambda/providers/types';
 import type { HttpEvent, HttpResult } from '../../lambda/shared/http';
-import { toItem, fromItem } from '../../lambda/store/item';
+import { toItem, fromItem } from '../../scripts/local/items';
 import { TEST_API_URL, TEST_SECRET_PREFIX, TEST_TABLE_PREFIX } from './constants';
 import {
   consentOverHttp,

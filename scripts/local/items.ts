@@ -1,4 +1,4 @@
-// Marshalling for the tests and local tools that use the plain DynamoDB client (the table adapters use the document client).
+// Marshalling for the tests and local tools that use the plain DynamoDB client (the handlers use the document client).
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 
