@@ -60,8 +60,9 @@ const TOKEN_LIFECYCLE: AccessSpec = {
   // Refresh leases: conditional put, read, release.
   states: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
   tables: {
-    // The source's status follows its connection's when a refresh finds the grant revoked.
-    sources: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    // The source's status follows its connection's when a refresh finds the grant revoked (a conditional update,
+    // never a read).
+    sources: ['dynamodb:UpdateItem'],
     'platform-connections': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     activity: ['dynamodb:PutItem'],
   },
@@ -119,14 +120,9 @@ export const HANDLERS = {
       tables: {
         // A flow started for another account: the starting user must still be a member of it.
         'user-accounts': ['dynamodb:GetItem'],
-        // DeleteItem: the compensating transaction that undoes a new connection whose event failed.
-        sources: [
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:ConditionCheckItem',
-        ],
+        // DeleteItem: the compensating transaction that undoes a new connection whose event failed. No GetItem
+        // or ConditionCheckItem: a reconnect's conditions sit on its Update, which UpdateItem authorizes.
+        sources: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         // GetItem: the status before a reconnect decides whether it restores a needs_reauth connection.
         'platform-connections': [
           'dynamodb:GetItem',
@@ -136,8 +132,8 @@ export const HANDLERS = {
         ],
         activity: ['dynamodb:PutItem'],
       },
-      // Stores new tokens, never reads stored ones; remove: a new connection rolled back.
-      vault: ['create', 'reconnect', 'remove'],
+      // Stores new tokens, never reads stored ones; erase: a new connection rolled back.
+      vault: ['create', 'reconnect', 'erase'],
       // Whether another connection shares the external account (revocation scope, duplicate sources).
       tokenIndexes: ['byExternalAccount'],
       // Revokes the tokens of a refused completion at the provider.
@@ -183,7 +179,7 @@ export const HANDLERS = {
       },
       // Whether another connection shares the external account before an account- or grant-wide revocation.
       tokenIndexes: ['byExternalAccount'],
-      // Opens both tokens for the revocation at the provider, then removes them.
+      // Opens both tokens for the revocation at the provider, then removes them (the item stays as a mark).
       vault: ['open-access', 'open-refresh', 'remove'],
       secrets: CLIENT_CREDENTIAL_KEYS,
       publishEvents: true,
@@ -206,7 +202,7 @@ export const HANDLERS = {
       },
       tokenIndexes: ['byExternalAccount'],
       // Never opens tokens: removes them on uninstall and erases them on shop/redact.
-      vault: ['remove'],
+      vault: ['remove', 'erase'],
       // From each scheme's key: Shopify signs with the app's client secret (read as a pair by clientCredentials),
       // Stripe with its endpoint secret; HighLevel deliveries name the app id, the prefix of our client id.
       secrets: WEBHOOK_SECRET_KEYS,

@@ -18,9 +18,11 @@ const SCHEMA = TABLES['oauth-tokens'];
  * - `create`: store a new source's tokens
  * - `replace`: a refresh's version-checked write
  * - `reconnect`: an unconditional write whatever happened to the source (restores a deleted secret)
- * - `remove`: delete a source's tokens (disconnect, redact, a rolled-back connection)
+ * - `remove`: drop a source's tokens and keep its item as a mark (disconnect, uninstall: `remove(ref, 'recoverable')`)
+ * - `erase`: delete a source's item at once (shop/redact, a rolled-back connection: `remove(ref, 'now')`)
  */
-export type VaultUse = 'open-access' | 'open-refresh' | 'create' | 'replace' | 'reconnect' | 'remove';
+export type VaultUse =
+  'open-access' | 'open-refresh' | 'create' | 'replace' | 'reconnect' | 'remove' | 'erase';
 
 /** Name prefix of the per-source token secrets of the secrets-manager backend (lambda/store/vault-secrets.ts). */
 export const VAULT_PREFIX = 'sources/';
@@ -82,7 +84,7 @@ export function vaultGrants(
   const table: string[] = [];
   if (reads) table.push('dynamodb:GetItem');
   if (has('create') || has('replace') || has('reconnect') || has('remove')) table.push('dynamodb:UpdateItem');
-  if (has('remove')) table.push('dynamodb:DeleteItem');
+  if (has('erase')) table.push('dynamodb:DeleteItem');
   const kms = mode.backend === 'dynamodb-kms';
   const decrypt = kms ? (['access', 'refresh'] as const).filter((p) => has(`open-${p}`)) : [];
   // A refresh re-seals the access part, and the refresh part when the provider rotated it.
@@ -91,7 +93,8 @@ export function vaultGrants(
   const secrets = new Set<string>();
   if (mode.backend === 'secrets-manager' || mode.readFallback) {
     if (reads) secrets.add('secretsmanager:GetSecretValue');
-    if (has('remove')) secrets.add('secretsmanager:DeleteSecret');
+    // Both delete the secret: `remove` within the recovery window, `erase` without one.
+    if (has('remove') || has('erase')) secrets.add('secretsmanager:DeleteSecret');
     if (mode.backend === 'secrets-manager') {
       if (has('create')) ['CreateSecret', 'TagResource'].forEach((a) => secrets.add(`secretsmanager:${a}`));
       if (has('replace')) secrets.add('secretsmanager:PutSecretValue');

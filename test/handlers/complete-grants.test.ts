@@ -1,6 +1,10 @@
-// The complete handler's AWS calls, recorded on its success, membership and undo paths, are all granted by its spec.
+// The complete handler's AWS calls, recorded on its success, membership and undo paths, are all granted by its spec; and the checks bite.
 import { HANDLERS } from '../../lib/handler-specs';
 import { recordCalls, ungranted } from '../support/recorded-calls';
+import { logicalCall } from '../support/call-units';
+import { TEST_SECRET_PREFIX, TEST_TABLE_PREFIX, TEST_TOKEN_VAULT } from '../support/constants';
+import { unusedGrants } from '../support/grant-records';
+import { grantUnits } from '../support/grant-units';
 import {
   itemsOf,
   seedMember,
@@ -48,6 +52,32 @@ it('a new connection: every call granted', async () => {
   expect(result.statusCode).toBe(200);
   expect(calls.length).toBeGreaterThan(3);
   expect(ungranted(calls, access)).toEqual([]);
+});
+
+it('the checks are not vacuous: a grant taken away turns a call ungranted, a grant added goes unused', async () => {
+  const caller = await member();
+  const { result, calls } = await confirmRecorded('google', caller);
+  expect(result.statusCode).toBe(200);
+  const withoutPut = {
+    ...access,
+    tables: {
+      ...access.tables,
+      'platform-connections': ['dynamodb:GetItem', 'dynamodb:UpdateItem'] as const,
+    },
+  };
+  expect(ungranted(calls, withoutPut)).toEqual(['dynamodb:PutItem table/lbtest-platform-connections']);
+
+  const names = { tablePrefix: TEST_TABLE_PREFIX, secretPrefix: TEST_SECRET_PREFIX };
+  const record = {
+    testPath: 'one flow',
+    calls: { 'oauth-complete': { 'dynamodb-kms': calls.map((c) => logicalCall(c, names)) } },
+    unattributed: [],
+  };
+  const withUsers = { ...access, tables: { ...access.tables, users: ['dynamodb:GetItem'] as const } };
+  const extra = unusedGrants([record], { 'oauth-complete': grantUnits(withUsers, TEST_TOKEN_VAULT) }, []);
+  expect(extra.unused).toContain('oauth-complete: dynamodb:GetItem table/users');
+  const spec = unusedGrants([record], { 'oauth-complete': grantUnits(access, TEST_TOKEN_VAULT) }, []);
+  expect(spec.unused).not.toContain('oauth-complete: dynamodb:GetItem table/users');
 });
 
 it('a flow started for another account of the user: the membership read is granted', async () => {

@@ -569,7 +569,8 @@ describe('IAM', () => {
   };
   const tokenLifecycle = [
     ...allow(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'], [STATES]),
-    ...allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table('sources'), table('platform-connections')]),
+    ...allow(['dynamodb:UpdateItem'], [table('sources')]),
+    ...allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table('platform-connections')]),
     ...allow(['dynamodb:PutItem'], [table('activity')]),
     ...allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [TOKENS]),
     ...readSecrets(CREDENTIALS),
@@ -589,16 +590,7 @@ describe('IAM', () => {
     'oauth-complete': [
       ...allow(['dynamodb:DeleteItem', 'dynamodb:PutItem'], [STATES]),
       ...allow(['dynamodb:GetItem'], [table('user-accounts')]),
-      ...allow(
-        [
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:ConditionCheckItem',
-        ],
-        [table('sources')],
-      ),
+      ...allow(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [table('sources')]),
       ...allow(
         ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         [table('platform-connections')],
@@ -626,7 +618,8 @@ describe('IAM', () => {
         [table('sources'), table('platform-connections')],
       ),
       ...allow(['dynamodb:PutItem'], [table('activity')]),
-      ...allow(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [TOKENS]),
+      // The item stays as a mark: no DeleteItem.
+      ...allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [TOKENS]),
       `dynamodb:Query ${TOKENS}/index/byExternalAccount`,
       ...readSecrets(CREDENTIALS),
       `events:PutEvents ${BUS}`,

@@ -6,6 +6,7 @@ import {
   TEST_SECRET_PREFIX,
   TEST_STAGE,
   TEST_TABLE_PREFIX,
+  TEST_TOKEN_VAULT,
 } from './constants';
 
 process.env.STAGE = TEST_STAGE;
@@ -32,5 +33,5 @@ if (process.env.TEST_DYNAMO_ENDPOINT)
 process.env.LISTBACKUP_AWS_REQUEST_TIMEOUT_MS = '10000';
 if (process.env.TEST_KMS_ENDPOINT) process.env.AWS_ENDPOINT_URL_KMS = process.env.TEST_KMS_ENDPOINT;
 // The default vault; a test file of the secrets-manager backend sets TOKEN_VAULT before importing handlers.
-process.env.TOKEN_VAULT = 'dynamodb-kms';
+process.env.TOKEN_VAULT = TEST_TOKEN_VAULT.backend;
 process.env.TOKEN_KEY_ID = process.env.TEST_TOKEN_KEY_ID ?? 'alias/listbackup-integrations/test/tokens';
