@@ -57,8 +57,8 @@ export interface HandlerSpec {
 }
 
 const TOKEN_LIFECYCLE: AccessSpec = {
-  // Refresh leases: conditional put, read, release.
-  states: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
+  // Refresh leases: conditional put (take, renew) and release; a waiting worker retries the put, never reads.
+  states: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
   tables: {
     // The source's status follows its connection's when a refresh finds the grant revoked (a conditional update,
     // never a read).

@@ -14,6 +14,10 @@ import {
   type FlowHarness,
 } from '../support/local-stack';
 
+// Every read of client credentials goes to Secrets Manager: the refused completion's revocation reads its own
+// pair instead of the one the start cached (in AWS, each function has its own container).
+process.env.CLIENT_CREDENTIALS_MAX_AGE_SECONDS = '0';
+
 let h: FlowHarness;
 let recorder: Awaited<ReturnType<typeof recordCalls>>;
 const access = HANDLERS['oauth-complete'].access;
@@ -114,5 +118,6 @@ it('a refused completion: the sharing lookup and the credentials for its revocat
   expect(result.statusCode).toBe(403);
   const calls = recorder.calls();
   expect(calls).toContain('dynamodb:Query table/lbtest-oauth-tokens/index/byExternalAccount');
+  expect(calls).toContain('secretsmanager:BatchGetSecretValue secret:app/oauth/stripe/client_secret');
   expect(ungranted(calls, access)).toEqual([]);
 });

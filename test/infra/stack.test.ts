@@ -568,7 +568,7 @@ describe('IAM', () => {
     return allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [`logs:${logGroup}`]);
   };
   const tokenLifecycle = [
-    ...allow(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'], [STATES]),
+    ...allow(['dynamodb:PutItem', 'dynamodb:DeleteItem'], [STATES]),
     ...allow(['dynamodb:UpdateItem'], [table('sources')]),
     ...allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table('platform-connections')]),
     ...allow(['dynamodb:PutItem'], [table('activity')]),
