@@ -42,7 +42,11 @@ export function checkGrantRecords(config: RunFilters): void {
   const ran = new Set(records.map((r) => r.testPath));
   if (config.testNamePattern || !suiteFiles(ROOT).every((f) => ran.has(f))) return;
   const units = allHandlerUnits()[vaultModeKey(TEST_TOKEN_VAULT)];
-  const anyProvider = CLIENT_CREDENTIAL_KEYS.map((k) => `secretsmanager:read secret:${k}`);
+  // BatchGetSecretValue (resource "*") is used exactly when a pair is read, so it belongs to the group.
+  const anyProvider = [
+    ...CLIENT_CREDENTIAL_KEYS.map((k) => `secretsmanager:read secret:${k}`),
+    'secretsmanager:BatchGetSecretValue *',
+  ];
   const { unused, stale } = unusedGrants(records, units, ALLOWED_UNUSED, anyProvider);
   const count = Object.values(units).reduce((n, u) => n + u.length, 0);
   if (!unused.length && !stale.length) {

@@ -49,7 +49,8 @@ export const ANY_PROVIDER_CREDENTIALS = 'secretsmanager:read secret:<every provi
  * The grants of the checked mode that no recorded call used and the allow-list does not name, and the
  * allow-list entries that are stale (used after all, or no longer granted).
  *
- * `anyProvider`: the client credentials of every provider. A handler granted all of them reads the pair of the
+ * `anyProvider`: the client credentials of every provider (and the batch read of a pair). A handler granted all
+ * of them reads the pair of the
  * provider its request or record names (no handler branches on the provider), so they count as one grant,
  * ANY_PROVIDER_CREDENTIALS, used when any pair was read. A handler granted some of them only (webhooks) must
  * use each.
