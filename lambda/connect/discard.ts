@@ -2,14 +2,13 @@
 import type { TokenDocument } from '../oauth/token-document';
 import type { ProviderEntry } from '../providers/types';
 import { activity } from '../records/shapes';
-import { clientCredentials } from '../store/client-credentials';
 import type { CompletionRecord } from '../store/completions';
 import { writeActivity } from '../store/records';
 import { ServiceError } from '../shared/errors';
 import type { Caller } from '../shared/http';
 import { logger } from '../shared/logger';
 import type { TokenConfig } from '../tokens/config';
-import { revokeUnlessShared } from '../tokens/revocation';
+import { revokeOnStage } from '../tokens/revocation';
 
 /**
  * Revokes discarded tokens at the provider where it allows, unless the revocation would also end another
@@ -23,18 +22,7 @@ export async function discard(
 ): Promise<string> {
   if (!document) return 'not_attempted';
   try {
-    const credentials = await clientCredentials(
-      config.secretPrefix,
-      provider.id,
-      config.credentialsMaxAgeSeconds,
-    );
-    return await revokeUnlessShared({
-      provider,
-      document,
-      credentials,
-      lookupTables: config.tables,
-      ids: { provider: provider.id },
-    });
+    return await revokeOnStage(config, { provider, document, ids: { provider: provider.id } });
   } catch {
     return 'failed';
   }

@@ -7,13 +7,12 @@ import { activity } from '../records/shapes';
 import { ServiceError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { countHealthTransition } from '../metrics/emit';
-import { clientCredentials } from '../store/client-credentials';
 import { getConnection, markDisconnected, recordRevocationAttempt } from '../store/connections';
 import { DETAIL_TYPES, publish } from '../store/events';
 import { getSource } from '../store/sources';
 import type { TokenConfig } from './config';
 import type { SourceRef } from './refresh';
-import { revokeUnlessShared } from './revocation';
+import { revokeOnStage } from './revocation';
 
 export interface DisconnectResult {
   status: 'disconnected';
@@ -32,19 +31,7 @@ async function revoke(
 ): Promise<RevocationOutcome> {
   if (!document) return 'failed';
   try {
-    const credentials = await clientCredentials(
-      config.secretPrefix,
-      provider.id,
-      config.credentialsMaxAgeSeconds,
-    );
-    return await revokeUnlessShared({
-      provider,
-      document,
-      credentials,
-      lookupTables: config.tables,
-      except: ref,
-      ids,
-    });
+    return await revokeOnStage(config, { provider, document, except: ref, ids });
   } catch (error) {
     logger.warn('revocation not attempted', { ...ids, cause: (error as Error)?.name });
     return 'failed';

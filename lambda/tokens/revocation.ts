@@ -5,7 +5,9 @@ import type { ClientCredentials } from '../oauth/http-request';
 import { externalKey, type TokenDocument } from '../oauth/token-document';
 import type { ProviderEntry } from '../providers/types';
 import { logger } from '../shared/logger';
+import { clientCredentials } from '../store/client-credentials';
 import { connectionsByExternalKey, type LookupTables } from '../store/connection-lookup';
+import type { Resources } from '../shared/resources';
 
 export interface GuardedRevocation {
   provider: ProviderEntry;
@@ -60,4 +62,22 @@ export async function revokeUnlessShared(r: GuardedRevocation): Promise<Revocati
     }
   }
   return revokeGrant(r.provider, r.document, r.credentials);
+}
+
+/**
+ * Reads the provider's client credentials (cached) and revokes as revokeUnlessShared does, looking up who
+ * else shares the external account in the stage's tables.
+ * @throws when the client credentials cannot be read (the revocation was not attempted)
+ * @example await revokeOnStage(config, { provider, document, ids: { provider: provider.id } })
+ */
+export async function revokeOnStage(
+  stage: Pick<Resources, 'secretPrefix' | 'credentialsMaxAgeSeconds' | 'tables'>,
+  r: Omit<GuardedRevocation, 'credentials' | 'lookupTables'>,
+): Promise<RevocationOutcome> {
+  const credentials = await clientCredentials(
+    stage.secretPrefix,
+    r.provider.id,
+    stage.credentialsMaxAgeSeconds,
+  );
+  return revokeUnlessShared({ ...r, credentials, lookupTables: stage.tables });
 }
