@@ -76,12 +76,22 @@ export function isServiceError(error: unknown): error is ServiceError {
   return error instanceof ServiceError;
 }
 
+/** Longest `detail` logged: an SDK or runtime message fits; a message that echoes a whole input does not. */
+export const DETAIL_MAX_CHARS = 200;
+
 /**
  * The log fields of a failure, one vocabulary for every handler: `error` (the stable code; internal_error for
- * anything unexpected) and, for an unexpected error only, `cause` (its name) and `detail` (its message).
+ * anything unexpected) and, for an unexpected error only, `cause` (its name) and `detail` (its message, at most
+ * DETAIL_MAX_CHARS). A SyntaxError's message is left out: JSON.parse quotes the text it failed on, which may be a
+ * token response or an opened completion.
  * @example logger.error('oauth complete failed', failureFields(error))
  */
 export function failureFields(error: unknown): { error: ErrorCode; cause?: string; detail?: string } {
   if (error instanceof ServiceError) return { error: error.code };
-  return { error: 'internal_error', cause: (error as Error)?.name, detail: (error as Error)?.message };
+  const message = (error as Error)?.message;
+  const detail =
+    error instanceof SyntaxError || typeof message !== 'string'
+      ? undefined
+      : message.slice(0, DETAIL_MAX_CHARS);
+  return { error: 'internal_error', cause: (error as Error)?.name, detail };
 }
