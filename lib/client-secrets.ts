@@ -5,13 +5,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { PROVIDER_IDS, type ProviderId } from '../lambda/providers/registry';
 import { WEBHOOKS } from '../lambda/webhooks/registry';
-import {
-  credentialKeys,
-  signingSecretKeys,
-  webhookSecretKeys,
-  type CredentialKey,
-  type SigningSecretKey,
-} from '../lambda/webhooks/secrets';
+import { credentialKeys, type CredentialKey, type SigningSecretKey } from '../lambda/providers/secret-keys';
+import { signingSecretKeys, webhookSecretKeys } from '../lambda/webhooks/secrets';
 import type { WebhookScheme } from '../lambda/webhooks/types';
 
 /** Key of one secret under the prefix, e.g. `google/client_id`. */

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { localHighLevelKey } from './local/webhook-keys';
 import { shopifyWebhookHmac } from '../lambda/webhooks/shopify';
 import { stripeSignatureHeader } from '../lambda/webhooks/stripe';
-import { credentialKeys, signingSecretKey } from '../lambda/webhooks/secrets';
+import { credentialKeys, signingSecretKey } from '../lambda/providers/secret-keys';
 
 interface Options {
   provider: string;

@@ -13,7 +13,7 @@ import { claimId } from '../webhooks/common';
 import { countWebhook } from '../metrics/emit';
 import { applyDelivery } from '../webhooks/effects';
 import { webhookScheme } from '../webhooks/registry';
-import { credentialKeys, signingSecretKey } from '../webhooks/secrets';
+import { credentialKeys, signingSecretKey } from '../providers/secret-keys';
 import type { WebhookRequest, WebhookScheme } from '../webhooks/types';
 
 const config = tokenConfig();

@@ -1,6 +1,7 @@
 // OAuth client credentials from Secrets Manager at <prefix>/<provider>/client_id|client_secret, cached per container.
 import { BatchGetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { ClientCredentials } from '../oauth/http-request';
+import { credentialKeys } from '../providers/secret-keys';
 import type { ProviderId } from '../providers/types';
 import { ServiceError } from '../shared/errors';
 import { secrets } from './clients';
@@ -13,7 +14,8 @@ export function clientSecretNames(
   prefix: string,
   id: ProviderId,
 ): { clientId: string; clientSecret: string } {
-  return { clientId: `${prefix}/${id}/client_id`, clientSecret: `${prefix}/${id}/client_secret` };
+  const keys = credentialKeys(id);
+  return { clientId: `${prefix}/${keys.clientId}`, clientSecret: `${prefix}/${keys.clientSecret}` };
 }
 
 /** The pair as read, or undefined for a secret that does not exist. */

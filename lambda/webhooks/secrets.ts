@@ -1,25 +1,12 @@
 // The secrets a webhook scheme reads under the secret prefix, derived from how it verifies: the stack creates and grants these.
+import {
+  credentialKeys,
+  signingSecretKey,
+  type CredentialKey,
+  type SigningSecretKey,
+} from '../providers/secret-keys';
 import type { ProviderId } from '../providers/types';
-import type { WebhookScheme } from './types';
-
-/** A provider's client id or client secret under the prefix (`clientCredentials()` reads the pair). */
-export type CredentialKey = `${ProviderId}/${'client_id' | 'client_secret'}`;
-
-/** An endpoint signing secret under the prefix (`key: { source: 'signing-secret' }`). */
-export type SigningSecretKey = `${ProviderId}/webhook_secret`;
-
-/** Where a provider's client id and client secret live under the prefix. */
-export function credentialKeys(provider: ProviderId): {
-  clientId: CredentialKey;
-  clientSecret: CredentialKey;
-} {
-  return { clientId: `${provider}/client_id`, clientSecret: `${provider}/client_secret` };
-}
-
-/** Where a provider's endpoint signing secret lives under the prefix. */
-export function signingSecretKey(provider: ProviderId): SigningSecretKey {
-  return `${provider}/webhook_secret`;
-}
+import type { SigningSecret, WebhookScheme } from './types';
 
 /**
  * Every secret the webhooks function reads for `scheme`: the client pair for a client-secret key, the signing
@@ -35,7 +22,18 @@ export function webhookSecretKeys(scheme: WebhookScheme): (CredentialKey | Signi
   return [...new Set(keys)];
 }
 
+/** The schemes of `schemes` that verify with an endpoint signing secret, with that secret's facts. */
+export function signingSecrets(
+  schemes: readonly WebhookScheme[],
+): { provider: ProviderId; key: SigningSecretKey; secret: SigningSecret }[] {
+  return schemes.flatMap((s) =>
+    s.key.source === 'signing-secret'
+      ? [{ provider: s.provider, key: signingSecretKey(s.provider), secret: s.key }]
+      : [],
+  );
+}
+
 /** The signing secrets of `schemes`: secrets beyond the client pairs that the stack must create. */
 export function signingSecretKeys(schemes: readonly WebhookScheme[]): SigningSecretKey[] {
-  return schemes.filter((s) => s.key.source === 'signing-secret').map((s) => signingSecretKey(s.provider));
+  return signingSecrets(schemes).map((s) => s.key);
 }

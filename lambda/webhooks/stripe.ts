@@ -93,7 +93,15 @@ export const stripeWebhooks: WebhookScheme = {
     'https://docs.stripe.com/api/events/types#event_types-account.application.deauthorized',
     'https://support.stripe.com/questions/connect-account-webhook-configurations',
   ],
-  key: { source: 'signing-secret' },
+  key: {
+    source: 'signing-secret',
+    label: 'Stripe webhook signing secret',
+    pattern: /^whsec_[A-Za-z0-9+/=]{16,128}$/,
+    hint: 'starts with whsec_ followed by 16-128 characters',
+    registration:
+      'Stripe Dashboard > Developers > Webhooks: add an endpoint that listens to events on Connected accounts, with ' +
+      'the event `account.application.deauthorized`; its "Signing secret" is the value to upload.',
+  },
   signed: (request) => signature(request) !== undefined,
   verify,
   interpret,

@@ -7,15 +7,29 @@ export interface WebhookRequest {
   headers: Readonly<Record<string, string>>;
 }
 
+/**
+ * An endpoint signing secret the provider issues for our webhook endpoint, at `<secretPrefix>/<provider>/webhook_secret`:
+ * the stack creates it with a placeholder and grants the webhooks function its read; an operator uploads it with the
+ * credentials tool, which checks its shape and documents where to find it (docs/credentials.md).
+ */
+export interface SigningSecret {
+  source: 'signing-secret';
+  /** What the credentials tool and its guide call it, e.g. `Stripe webhook signing secret`. */
+  label: string;
+  /** Its documented shape; the credentials tool refuses other values. */
+  pattern: RegExp;
+  /** The shape in words, e.g. `starts with whsec_ followed by 16-128 characters`. */
+  hint: string;
+  /** Where the operator gets it (the provider's dashboard, the endpoint to add there). */
+  registration: string;
+}
+
 /** Where the verification key of a provider comes from. */
 export type WebhookKey =
   /** The app's OAuth client secret (Shopify), read through clientCredentials() and its cache. */
   | { source: 'client-secret' }
-  /**
-   * The endpoint signing secret the provider issued for our webhook endpoint, at
-   * `<secretPrefix>/<provider>/webhook_secret` (Stripe); the stack creates it and the credentials tool uploads it.
-   */
-  | { source: 'signing-secret' }
+  /** The endpoint signing secret the provider issued for our webhook endpoint (Stripe). */
+  | SigningSecret
   /** A public key (PEM) from the settings: WEBHOOK_PUBLIC_KEYS[provider] (HighLevel: its published key by default). */
   | { source: 'public-key' };
 

@@ -1,6 +1,6 @@
 // Command-line parsing of `npm run credentials -- <subcommand>`: pure, and never echoes what might be a secret.
 import { CliError, EXIT } from './errors';
-import { STRIPE_WEBHOOK, TARGET_IDS, isTargetId, type TargetId } from './targets';
+import { SIGNING_SECRETS, TARGET_IDS, isTargetId, webhookTargetId, type TargetId } from './targets';
 import { nameOrHidden } from './validate';
 
 export type Command =
@@ -13,8 +13,12 @@ export const USAGE = `Usage: npm run credentials -- <subcommand> [options]
 
   status --stage <stage>                   which secrets are present, placeholders or missing (never values)
   set <provider> --stage <stage>           upload one provider's client id and client secret
-  set stripe-webhook --stage <stage>       upload Stripe's webhook signing secret (alias: set-webhook-secret stripe)
-  import --stage <stage> --file <json>     upload several providers at once; --dry-run shows what would change
+${SIGNING_SECRETS.map(
+  ({ provider, secret }) =>
+    `  ${`set ${webhookTargetId(provider)} --stage <stage>`.padEnd(39)}  upload the ${secret.label} (alias: set-webhook-secret ${provider})\n`,
+).join(
+  '',
+)}  import --stage <stage> --file <json>     upload several providers at once; --dry-run shows what would change
 
 Providers: ${TARGET_IDS.join(', ')}
 Values come from a hidden prompt (terminal), stdin (one a line, or JSON), or LISTBACKUP_CLIENT_ID /
@@ -85,9 +89,14 @@ export function parseArgs(argv: readonly string[]): Command {
   let [subcommand, ...rest] = positionals;
   if (subcommand === undefined) throw usage('no subcommand given');
   if (subcommand === 'set-webhook-secret') {
-    if (rest[0] !== 'stripe') throw usage('set-webhook-secret supports one provider: stripe');
+    const signing = SIGNING_SECRETS.map((s) => s.provider);
+    const provider = signing.find((p) => p === rest[0]);
+    if (!provider)
+      throw usage(
+        `set-webhook-secret supports ${signing.length === 1 ? 'one provider' : 'the providers'}: ${signing.join(', ')}`,
+      );
     subcommand = 'set';
-    rest = [STRIPE_WEBHOOK, ...rest.slice(1)];
+    rest = [webhookTargetId(provider), ...rest.slice(1)];
   }
   if (!SUBCOMMANDS.includes(subcommand))
     throw usage(`unknown subcommand ${nameOrHidden(subcommand, SUBCOMMANDS)}`);

@@ -1,12 +1,21 @@
-// What the tool manages for a stage: each provider's client id and secret, and Stripe's webhook signing secret.
+// What the tool manages for a stage: each provider's client id and secret, and each webhook scheme's signing secret.
 import { PROVIDERS, PROVIDER_IDS, type ProviderId } from '../../lambda/providers/registry';
 import { clientSecretNames } from '../../lambda/store/client-credentials';
-import { signingSecretKey } from '../../lambda/webhooks/secrets';
+import { WEBHOOKS } from '../../lambda/webhooks/registry';
+import { signingSecrets } from '../../lambda/webhooks/secrets';
+import type { WebhookScheme } from '../../lambda/webhooks/types';
 
-/** The webhook secret's target name on the command line and in import files. */
-export const STRIPE_WEBHOOK = 'stripe-webhook';
+/** A signing secret's target name on the command line and in import files, e.g. `stripe-webhook`. */
+export type WebhookTargetId = `${ProviderId}-webhook`;
 
-export type TargetId = ProviderId | typeof STRIPE_WEBHOOK;
+export type TargetId = ProviderId | WebhookTargetId;
+
+export function webhookTargetId(provider: ProviderId): WebhookTargetId {
+  return `${provider}-webhook`;
+}
+
+/** The signing secrets the webhook schemes declare (lambda/webhooks: `key.source` `signing-secret`). */
+export const SIGNING_SECRETS = signingSecrets(Object.values(WEBHOOKS) as WebhookScheme[]);
 
 export type FieldKey = 'clientId' | 'clientSecret' | 'webhookSecret';
 
@@ -20,6 +29,8 @@ export interface Field {
   /** Never shown, not even masked; the client id is not secret but is not printed either. */
   sensitive: boolean;
   secretName: string;
+  /** The value's documented shape, where the tool knows one beyond the generic checks (signing secrets). */
+  shape?: { pattern: RegExp; hint: string };
 }
 
 export interface Target {
@@ -28,12 +39,7 @@ export interface Target {
   fields: readonly Field[];
 }
 
-/** Secret name of Stripe's webhook endpoint signing secret (the one lib/client-secrets.ts creates for its scheme). */
-export function webhookSecretName(prefix: string): string {
-  return `${prefix}/${signingSecretKey('stripe')}`;
-}
-
-/** Every target of a stage's secret prefix: the nine providers in registry order, then the Stripe webhook secret. */
+/** Every target of a stage's secret prefix: the providers in registry order, then the webhook signing secrets. */
 export function allTargets(prefix: string): Target[] {
   const providers: Target[] = PROVIDER_IDS.map((id) => {
     const names = clientSecretNames(prefix, id);
@@ -58,24 +64,28 @@ export function allTargets(prefix: string): Target[] {
       ],
     };
   });
-  const webhook: Target = {
-    id: STRIPE_WEBHOOK,
-    displayName: 'Stripe webhook signing secret',
+  const webhooks: Target[] = SIGNING_SECRETS.map(({ provider, key, secret }) => ({
+    id: webhookTargetId(provider),
+    displayName: secret.label,
     fields: [
       {
         key: 'webhookSecret',
         label: 'Webhook signing secret',
         env: 'LISTBACKUP_WEBHOOK_SECRET',
         sensitive: true,
-        secretName: webhookSecretName(prefix),
+        secretName: `${prefix}/${key}`,
+        shape: { pattern: secret.pattern, hint: secret.hint },
       },
     ],
-  };
-  return [...providers, webhook];
+  }));
+  return [...providers, ...webhooks];
 }
 
 /** Target ids accepted on the command line and as import file keys. */
-export const TARGET_IDS: readonly TargetId[] = [...PROVIDER_IDS, STRIPE_WEBHOOK];
+export const TARGET_IDS: readonly TargetId[] = [
+  ...PROVIDER_IDS,
+  ...SIGNING_SECRETS.map((s) => webhookTargetId(s.provider)),
+];
 
 export function isTargetId(value: string): value is TargetId {
   return (TARGET_IDS as readonly string[]).includes(value);

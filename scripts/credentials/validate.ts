@@ -1,11 +1,11 @@
 // Shape checks of uploaded values and parsing of stdin and import files; messages name fields, never values.
-import { PROVIDERS } from '../../lambda/providers/registry';
+import { PROVIDERS, isProviderId } from '../../lambda/providers/registry';
 import { PLACEHOLDER_PREFIX } from '../../lambda/store/client-credentials';
 import { CliError, EXIT } from './errors';
 import {
-  STRIPE_WEBHOOK,
   TARGET_IDS,
   isTargetId,
+  webhookTargetId,
   type Field,
   type FieldKey,
   type Target,
@@ -17,9 +17,6 @@ export type Values = Partial<Record<FieldKey, string>>;
 /** Bounds of a client secret: none of the nine providers documents one shorter or longer. */
 export const SECRET_LENGTH = { min: 8, max: 512 } as const;
 
-/** Stripe's endpoint signing secrets: `whsec_` and a base64-like body. */
-export const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/=]{16,128}$/;
-
 /** Stripe values that are not a platform (secret) key, with what they are. */
 const STRIPE_WRONG_KEYS = [
   {
@@ -28,7 +25,7 @@ const STRIPE_WRONG_KEYS = [
   },
   {
     pattern: /^whsec_/,
-    what: 'a webhook signing secret: upload that with `set stripe-webhook`',
+    what: `a webhook signing secret: upload that with \`set ${webhookTargetId('stripe')}\``,
   },
 ] as const;
 
@@ -38,7 +35,7 @@ export function fieldProblems(target: Target, field: Field, value: string | unde
   if (value === undefined || value === '') return [`${where} is missing`];
   if (/\s/.test(value)) return [`${where} contains whitespace (a stray space or line break from copying?)`];
   if (value.startsWith(PLACEHOLDER_PREFIX)) return [`${where} is the stack's placeholder, not a real value`];
-  if (field.key === 'clientId' && target.id !== STRIPE_WEBHOOK) {
+  if (field.key === 'clientId' && isProviderId(target.id)) {
     const provider = PROVIDERS[target.id];
     return provider.clientIdPattern.test(value)
       ? []
@@ -46,12 +43,10 @@ export function fieldProblems(target: Target, field: Field, value: string | unde
           `${where} does not look like a ${provider.displayName} client id (expected: ${provider.clientIdHint})`,
         ];
   }
-  if (field.key === 'webhookSecret') {
-    return WEBHOOK_SECRET_PATTERN.test(value)
+  if (field.shape) {
+    return field.shape.pattern.test(value)
       ? []
-      : [
-          `${where} does not look like a Stripe signing secret: it starts with whsec_ followed by 16-128 characters`,
-        ];
+      : [`${where} does not look like a ${target.displayName}: it ${field.shape.hint}`];
   }
   if (target.id === 'stripe' && field.key === 'clientSecret') {
     const wrong = STRIPE_WRONG_KEYS.find((k) => k.pattern.test(value));
@@ -198,7 +193,7 @@ export interface ImportEntry {
 }
 
 /**
- * Parses and validates a whole import file: `{ "<provider>": {"clientId", "clientSecret"}, "stripe-webhook":
+ * Parses and validates a whole import file: `{ "<provider>": {"clientId", "clientSecret"}, "<provider>-webhook":
  * {"webhookSecret"} }`. Every problem of every entry is collected before anything is thrown.
  */
 export function parseImportFile(text: string, targetOf: (id: TargetId) => Target): ImportEntry[] {

@@ -33,7 +33,13 @@ const acme = defineProvider({
 const acmeWebhooks = {
   provider: 'acme',
   docs: ['https://developer.acme.example/webhooks'],
-  key: { source: 'signing-secret' },
+  key: {
+    source: 'signing-secret',
+    label: 'Acme webhook signing secret',
+    pattern: /^acmewh_[a-z0-9]{32}$/,
+    hint: 'starts with acmewh_ followed by 32 letters and digits',
+    registration: 'Apps > Webhooks: add the endpoint; it shows the signing secret once.',
+  },
   signed: () => false,
   verify: () => false,
   interpret: () => ({ id: 'x', topic: 'x', action: { kind: 'ignore', reason: 'fake' } }),
@@ -120,16 +126,22 @@ describe('a tenth provider', () => {
     expect(webhooks).not.toContain(read('acme/client_secret'));
   });
 
-  it('gets its section in the credentials guide and its target in the credentials tool', () => {
+  it('gets its sections in the credentials guide and its targets in the credentials tool', () => {
     const guide = m.guide.renderGuide();
     expect(guide).toContain('### Acme Backup (`acme`)');
     expect(guide).toContain(`- ${acme.registration}`);
     expect(guide).toContain('/integrations/oauth/callback/acme');
-    const target = m.targets.allTargets('app/oauth').find((t) => (t.id as string) === 'acme');
-    expect(target?.fields.map((f) => f.secretName)).toEqual([
-      'app/oauth/acme/client_id',
-      'app/oauth/acme/client_secret',
-    ]);
+    expect(guide).toContain('### Acme webhook signing secret (`acme-webhook`)');
+    expect(guide).toContain('/integrations/webhooks/acme');
+    const targets = m.targets.allTargets('app/oauth');
+    const secretNames = (id: string) =>
+      targets.find((t) => (t.id as string) === id)?.fields.map((f) => f.secretName);
+    expect(secretNames('acme')).toEqual(['app/oauth/acme/client_id', 'app/oauth/acme/client_secret']);
+    expect(secretNames('acme-webhook')).toEqual(['app/oauth/acme/webhook_secret']);
+    // What the tool uploads is exactly what the stack creates, the tenth provider included.
+    expect(targets.flatMap((t) => t.fields.map((f) => f.secretName)).sort()).toEqual(
+      m.secrets.CLIENT_SECRET_KEYS.map((k) => `app/oauth/${k}`).sort(),
+    );
   });
 
   it('is listed on the local connect page', () => {

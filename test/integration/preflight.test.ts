@@ -37,6 +37,7 @@ import { placeholderValue } from '../../lib/client-secrets';
 import { loadSettings, type StageSettings } from '../../lib/config';
 import { importedTableContracts } from '../../lib/core-contract';
 import { allTargets } from '../../scripts/credentials/targets';
+import { isProviderId } from '../../lambda/providers/registry';
 import { destroyClients, preflightClients } from '../../scripts/preflight/aws';
 import {
   PREFLIGHT_EXIT,
@@ -201,7 +202,7 @@ async function readyStage(): Promise<World> {
   for (const target of allTargets(settings.secretPrefix)) {
     for (const field of target.fields) {
       const value =
-        field.key === 'clientId' && target.id !== 'stripe-webhook'
+        field.key === 'clientId' && isProviderId(target.id)
           ? clientIdFor(target.id)
           : field.key === 'webhookSecret'
             ? webhookSecret()

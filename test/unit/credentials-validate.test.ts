@@ -96,7 +96,9 @@ describe('validateValues', () => {
     const problems = validateValues(target('stripe-webhook'), {
       webhookSecret: 'sk_live_abcdefghijklmnopqrstuvwxyz',
     });
-    expect(problems[0]).toMatch(/stripe-webhook webhookSecret does not look like a Stripe signing secret/);
+    expect(problems[0]).toMatch(
+      /stripe-webhook webhookSecret does not look like a Stripe webhook signing secret: it starts with whsec_/,
+    );
     expect(problems[0]).not.toContain('sk_live');
     expect(validateValues(target('stripe-webhook'), { webhookSecret: 'whsec_short' })).toHaveLength(1);
   });
