@@ -37,6 +37,9 @@ export function defineProvider<const Id extends string, const As extends string 
   return {
     ...DEFAULTS,
     ...definition,
-    tokens: { refreshMarginSeconds: DEFAULT_REFRESH_MARGIN_SECONDS, ...definition.tokens },
+    tokens: {
+      ...definition.tokens,
+      refreshMarginSeconds: definition.tokens.refreshMarginSeconds ?? DEFAULT_REFRESH_MARGIN_SECONDS,
+    },
   };
 }
