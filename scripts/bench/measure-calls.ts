@@ -154,7 +154,12 @@ export async function awsCalls(bench: Bench) {
       if (i === 0 || i === 3) {
         row('oauth-start', phase, s, 'warm: 0 Secrets Manager, ≤ 1 DynamoDB');
         row('oauth-callback', phase, c, 'conditional delete + put (pending completion)');
-        row('oauth-complete', phase, k, 'delete + CreateSecret + transaction + PutEvents');
+        row(
+          'oauth-complete',
+          phase,
+          k,
+          'delete + sealed tokens (2 GenerateDataKey, UpdateItem) + duplicate-source Query + transaction + PutEvents',
+        );
         uses[`oauth-start ${phase}`] = s;
         uses[`oauth-callback ${phase}`] = c;
         uses[`oauth-complete ${phase}`] = k;
