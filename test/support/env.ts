@@ -1,4 +1,5 @@
 // Handler environment for every test file (handlers read it once at import), pointed at DynamoDB Local and moto's KMS.
+import { ENV } from '../../lambda/shared/env-names';
 import {
   TEST_API_URL,
   TEST_APP_URL,
@@ -9,15 +10,15 @@ import {
   TEST_TOKEN_VAULT,
 } from './constants';
 
-process.env.STAGE = TEST_STAGE;
-process.env.TABLE_PREFIX = TEST_TABLE_PREFIX;
-process.env.EVENT_BUS_NAME = TEST_BUS;
-process.env.API_URL = TEST_API_URL;
-process.env.APP_URL = TEST_APP_URL;
-process.env.CLIENT_SECRET_PREFIX = TEST_SECRET_PREFIX;
+process.env[ENV.stage] = TEST_STAGE;
+process.env[ENV.tablePrefix] = TEST_TABLE_PREFIX;
+process.env[ENV.eventBusName] = TEST_BUS;
+process.env[ENV.apiUrl] = TEST_API_URL;
+process.env[ENV.appUrl] = TEST_APP_URL;
+process.env[ENV.secretPrefix] = TEST_SECRET_PREFIX;
 process.env.AWS_REGION = 'us-west-2';
 // The Stripe fixtures are test-mode events (livemode: false), as on the dev stage.
-process.env.STRIPE_MODE = 'test';
+process.env[ENV.stripeMode] = 'test';
 process.env.AWS_ACCESS_KEY_ID = 'test';
 process.env.AWS_SECRET_ACCESS_KEY = 'test';
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
@@ -29,9 +30,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 if (process.env.TEST_DYNAMO_ENDPOINT)
   process.env.AWS_ENDPOINT_URL_DYNAMODB = process.env.TEST_DYNAMO_ENDPOINT;
 // DynamoDB Local and the stand-ins on a loaded 2-core machine can take seconds where AWS takes milliseconds; the
-// production bound (2 s, lambda/shared/aws-limits.ts) is tested on its own in test/unit/aws-clients.test.ts.
+// production bound (2 s, lambda/shared/aws-limits.ts) is tested on its own in test/integration/aws-clients.test.ts.
 process.env.LISTBACKUP_AWS_REQUEST_TIMEOUT_MS = '10000';
 if (process.env.TEST_KMS_ENDPOINT) process.env.AWS_ENDPOINT_URL_KMS = process.env.TEST_KMS_ENDPOINT;
 // The default vault; a test file of the secrets-manager backend sets TOKEN_VAULT before importing handlers.
-process.env.TOKEN_VAULT = TEST_TOKEN_VAULT.backend;
-process.env.TOKEN_KEY_ID = process.env.TEST_TOKEN_KEY_ID ?? 'alias/listbackup-integrations/test/tokens';
+process.env[ENV.tokenVault] = TEST_TOKEN_VAULT.backend;
+process.env[ENV.tokenKeyId] = process.env.TEST_TOKEN_KEY_ID ?? 'alias/listbackup-integrations/test/tokens';

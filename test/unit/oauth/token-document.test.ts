@@ -1,6 +1,6 @@
 // The vault's token document: fresh documents, refresh merging (rotation vs. none returned) and the webhook lookup key.
-import { externalKey, refreshedDocument, tokenDocument } from '../../lambda/oauth/token-document';
-import type { TokenSet } from '../../lambda/oauth/token-response';
+import { externalKey, refreshedDocument, tokenDocument } from '../../../lambda/oauth/token-document';
+import type { TokenSet } from '../../../lambda/oauth/token-response';
 
 const OBTAINED = Date.parse('2026-11-25T12:00:00.000Z');
 const REFRESHED = Date.parse('2026-11-25T13:00:00.000Z');

@@ -1,5 +1,5 @@
 // Shopify shop domains: only <name>.myshopify.com is accepted.
-import { isShopDomain } from '../../lambda/oauth/shop';
+import { isShopDomain } from '../../../lambda/oauth/shop';
 
 describe('isShopDomain', () => {
   it.each([

@@ -1,5 +1,5 @@
 // CSPRNG tokens: size, alphabet, uniqueness, and the lookup guard pattern.
-import { TOKEN_PATTERN, randomToken } from '../../lambda/oauth/random';
+import { TOKEN_PATTERN, randomToken } from '../../../lambda/oauth/random';
 
 describe('randomToken', () => {
   it('gives 256 bits as 43 base64url characters by default', () => {

@@ -1,6 +1,6 @@
 // Shopify's callback HMAC: the documented vector, tampering, and constant-time comparison of malformed input.
 import { createHmac } from 'node:crypto';
-import { shopifyCallbackHmac, verifyShopifyCallback } from '../../lambda/oauth/shopify-hmac';
+import { shopifyCallbackHmac, verifyShopifyCallback } from '../../../lambda/oauth/shopify-hmac';
 
 const SECRET = 'shpss_fixture_client_secret';
 

@@ -1,8 +1,8 @@
 // Sealed completions: AES-256-GCM round trip, binding to id and associated data, and a key that hides the id.
 import { createHash } from 'node:crypto';
-import { completionBinding } from '../../lambda/oauth/binding';
-import { randomToken } from '../../lambda/oauth/random';
-import { completionKey, seal, unseal } from '../../lambda/oauth/seal';
+import { completionBinding } from '../../../lambda/oauth/binding';
+import { randomToken } from '../../../lambda/oauth/random';
+import { completionKey, seal, unseal } from '../../../lambda/oauth/seal';
 
 const DOCUMENT = JSON.stringify({
   accessToken: 'access-token-fixture',

@@ -1,6 +1,6 @@
 // PKCE S256 (RFC 7636): the Appendix B vector and fresh verifiers.
 import { createHash } from 'node:crypto';
-import { challengeOf, createPkce } from '../../lambda/oauth/pkce';
+import { challengeOf, createPkce } from '../../../lambda/oauth/pkce';
 
 describe('pkce', () => {
   it('computes the RFC 7636 Appendix B challenge', () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { placeholderValue, CLIENT_SECRET_KEYS } from '../../lib/client-secrets';
 import { startAwsStandins, type AwsStandins } from '../../scripts/local/aws-standins';
-import { clientIdFor, clientSecret, expectNoValues } from './credentials-fixtures';
+import { clientIdFor, clientSecret, expectNoValues } from '../unit/credentials-fixtures';
 
 const ROOT = join(__dirname, '..', '..');
 let dir: string;

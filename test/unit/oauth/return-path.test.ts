@@ -1,6 +1,6 @@
 // returnPath: relative paths inside the app pass, anything that could leave the app's origin fails.
-import { isSafeReturnPath, outcomeParameterIn } from '../../lambda/oauth/return-path';
-import { appRedirect } from '../../lambda/shared/urls';
+import { isSafeReturnPath, outcomeParameterIn } from '../../../lambda/oauth/return-path';
+import { appRedirect } from '../../../lambda/shared/urls';
 
 describe('isSafeReturnPath', () => {
   it.each([

@@ -1,10 +1,10 @@
 // When the refresher looks at a connection: only to keep its refresh token alive (half the idle lifetime, or
 // ahead of an absolute expiry); access tokens are refreshed on demand by token access.
-import { tokenDocument } from '../../lambda/oauth/token-document';
-import type { TokenSet } from '../../lambda/oauth/token-response';
-import { PROVIDERS } from '../../lambda/providers/registry';
-import type { ProviderEntry } from '../../lambda/providers/types';
-import { connectionItem, refreshDueAt } from '../../lambda/records/shapes';
+import { tokenDocument } from '../../../lambda/oauth/token-document';
+import type { TokenSet } from '../../../lambda/oauth/token-response';
+import { PROVIDERS } from '../../../lambda/providers/registry';
+import type { ProviderEntry } from '../../../lambda/providers/types';
+import { connectionItem, refreshDueAt } from '../../../lambda/records/shapes';
 
 const NOW = Date.parse('2026-11-25T12:00:00.000Z');
 const DAY = 86_400_000;
