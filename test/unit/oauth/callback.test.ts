@@ -4,10 +4,10 @@ import {
   validateCallback,
   verifyCallback,
   type ExpectedState,
-} from '../../lambda/oauth/callback';
-import { shopifyCallbackHmac } from '../../lambda/oauth/shopify-hmac';
-import { resolveProvider } from '../../lambda/providers/registry';
-import { ServiceError } from '../../lambda/shared/errors';
+} from '../../../lambda/oauth/callback';
+import { shopifyCallbackHmac } from '../../../lambda/oauth/shopify-hmac';
+import { resolveProvider } from '../../../lambda/providers/registry';
+import { ServiceError } from '../../../lambda/shared/errors';
 
 const NOW = Date.parse('2026-12-02T00:00:00Z');
 const STATE = 'S'.repeat(43);
