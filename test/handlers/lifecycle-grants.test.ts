@@ -6,14 +6,7 @@ import type { TokenDocument } from '../../lambda/oauth/token-document';
 import { httpEvent } from '../support/events';
 import { recordCalls, ungranted } from '../support/recorded-calls';
 import { closeDb } from '../support/dynamo';
-import {
-  connect,
-  eventsFor,
-  newCaller,
-  startWorld,
-  vault,
-  type TokenWorld,
-} from '../integration/tokens-world';
+import { connect, eventsFor, newCaller, startWorld, vault, type TokenWorld } from '../support/tokens-world';
 
 // Every read of client credentials goes to Secrets Manager: no handler sees a pair another one cached.
 process.env.CLIENT_CREDENTIALS_MAX_AGE_SECONDS = '0';

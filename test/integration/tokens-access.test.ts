@@ -17,7 +17,7 @@ import {
   vault,
   type Caller,
   type TokenWorld,
-} from './tokens-world';
+} from '../support/tokens-world';
 
 let world: TokenWorld;
 let tokens: typeof import('../../lambda/tokens/token-access');

@@ -20,7 +20,14 @@ import { closeDb, getItem, putItem } from '../support/dynamo';
 import { httpEvent } from '../support/events';
 import { startLambdaStandin, type LambdaStandin } from '../support/lambda-standin';
 import { startTokenServer, type TokenServer } from '../support/token-server';
-import { connect, newCaller, refreshRequests, startWorld, vault, type TokenWorld } from './tokens-world';
+import {
+  connect,
+  newCaller,
+  refreshRequests,
+  startWorld,
+  vault,
+  type TokenWorld,
+} from '../support/tokens-world';
 
 let world: TokenWorld;
 let lambda: LambdaStandin;

@@ -22,7 +22,7 @@ import {
   vault,
   type Caller,
   type TokenWorld,
-} from './tokens-world';
+} from '../support/tokens-world';
 
 let world: TokenWorld;
 let down: TokenServer;

@@ -14,7 +14,7 @@ import {
   startWorld,
   vault,
   type TokenWorld,
-} from './tokens-world';
+} from '../support/tokens-world';
 
 // Metrics on (read when first emitted): long throttles are counted from the real Powertools output.
 process.env.POWERTOOLS_METRICS_DISABLED = 'false';

@@ -7,7 +7,14 @@ import { TEST_STAGE } from '../support/constants';
 import { tableName } from '../support/dynamo';
 import type { VaultSettings } from '../../lambda/store/vault';
 import type { MigrateCounts, MigrateOptions } from '../../scripts/vault/migrate';
-import { connect, newCaller, refreshDirectly, startWorld, vault, type TokenWorld } from './tokens-world';
+import {
+  connect,
+  newCaller,
+  refreshDirectly,
+  startWorld,
+  vault,
+  type TokenWorld,
+} from '../support/tokens-world';
 
 // Read by the handlers and token access at import: this stage is migrating.
 process.env.TOKEN_VAULT_READ_FALLBACK = 'true';

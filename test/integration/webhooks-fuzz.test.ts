@@ -13,7 +13,7 @@ import {
   webhookEvent,
   type Seeded,
   type World,
-} from './webhooks-fixtures';
+} from '../support/webhooks-fixtures';
 
 const SHOPIFY_SECRET = 'shpss_fuzz0123456789abcdef01234567';
 const STRIPE_SECRET = 'whsec_fuzz_0123456789';

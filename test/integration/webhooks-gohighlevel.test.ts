@@ -12,7 +12,7 @@ import {
   uid,
   webhookEvent,
   type World,
-} from './webhooks-fixtures';
+} from '../support/webhooks-fixtures';
 
 const APP = '0123456789abcdef01234567';
 const keys = generateKeyPairSync('ed25519');

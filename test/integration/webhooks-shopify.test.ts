@@ -16,7 +16,7 @@ import {
   uid,
   webhookEvent,
   type World,
-} from './webhooks-fixtures';
+} from '../support/webhooks-fixtures';
 import { getItem } from '../support/dynamo';
 
 const getTokenItem = (s: { accountId: string; sourceId: string }) =>

@@ -12,7 +12,7 @@ import {
   uid,
   webhookEvent,
   type World,
-} from './webhooks-fixtures';
+} from '../support/webhooks-fixtures';
 
 const SECRET = 'whsec_integration_0123456789';
 let world: World;

@@ -13,7 +13,8 @@ const client = () => {
 };
 
 let shared: ReturnType<typeof localClient> | undefined;
-const db = () => (shared ??= client());
+/** The test run's one client for DynamoDB Local (closed by closeDb). */
+export const db = () => (shared ??= client());
 
 export const tableName = (t: TableName) => physicalTableName(TEST_TABLE_PREFIX, t);
 
@@ -44,6 +45,11 @@ export async function queryPartition<T>(table: TableName, keyName: string, value
     }),
   );
   return (out.Items ?? []).map((i) => fromItem<T>(i) as T);
+}
+
+/** Every item of one account in a table keyed by accountId. */
+export function itemsOf<T>(table: TableName, accountId: string): Promise<T[]> {
+  return queryPartition<T>(table, 'accountId', accountId);
 }
 
 export function closeDb(): void {

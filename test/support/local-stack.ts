@@ -1,24 +1,20 @@
 // Starts the local service for tests: in-process (handler modules + stand-ins + auth server) or as `npm start`'s child.
-import {
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
-import { freePort, localClient } from '../../scripts/local/dynamo-local';
+import { freePort } from '../../scripts/local/dynamo-local';
 import { startAwsStandins, type AwsStandins } from '../../scripts/local/aws-standins';
 import { devToken } from '../../scripts/local/authorizer';
 import type { ProviderId } from '../../lambda/providers/types';
 import type { HttpEvent, HttpResult } from '../../lambda/shared/http';
-import { toItem, fromItem } from '../../scripts/local/items';
+import { toItem } from '../../scripts/local/items';
 import { TEST_API_URL, TEST_SECRET_PREFIX, TEST_TABLE_PREFIX } from './constants';
+import { closeDb, db, tableName as table } from './dynamo';
+import { httpEvent as buildEvent } from './events';
 import {
   consentOverHttp,
   seedClientCredentials,
@@ -39,16 +35,7 @@ export function uniqueId(prefix: string): string {
   return `${prefix}_${randomBytes(6).toString('hex')}`;
 }
 
-export function table(name: string): string {
-  return `${TEST_TABLE_PREFIX}-${name}`;
-}
-
-let dynamo: DynamoDBClient | undefined;
-/** A DynamoDB client for DynamoDB Local of this test run. */
-export function db(): DynamoDBClient {
-  dynamo ??= localClient(process.env.TEST_DYNAMO_ENDPOINT as string);
-  return dynamo;
-}
+export { db, getItem, itemsOf, tableName as table } from './dynamo';
 
 /** A user with a membership in each given account (the core service's user-accounts table). */
 export async function seedMember(userId: string, ...accountIds: string[]): Promise<void> {
@@ -60,26 +47,6 @@ export async function seedMember(userId: string, ...accountIds: string[]): Promi
       }),
     );
   }
-}
-
-export async function getItem<T>(tableName: string, key: Record<string, string>): Promise<T | undefined> {
-  const out = await db().send(
-    new GetItemCommand({ TableName: table(tableName), Key: toItem(key), ConsistentRead: true }),
-  );
-  return fromItem<T>(out.Item);
-}
-
-/** Every item of one account in a table keyed by accountId. */
-export async function itemsOf<T>(tableName: string, accountId: string): Promise<T[]> {
-  const out = await db().send(
-    new QueryCommand({
-      TableName: table(tableName),
-      KeyConditionExpression: 'accountId = :a',
-      ExpressionAttributeValues: toItem({ ':a': accountId }),
-      ConsistentRead: true,
-    }),
-  );
-  return (out.Items ?? []).map((i) => fromItem<T>(i) as T);
 }
 
 /** Moves the expiry of a state or completion into the past (the TTL deletion would come later anyway). */
@@ -96,7 +63,7 @@ export async function expireStateItem(key: string): Promise<void> {
   );
 }
 
-/** An API Gateway HTTP API (payload v2) event as the route and the core authorizer would produce it. */
+/** An API Gateway HTTP API (payload v2) event as the route and the core authorizer would produce it (JSON). */
 export function httpEvent(options: {
   method: 'GET' | 'POST' | 'DELETE';
   path: string;
@@ -106,40 +73,7 @@ export function httpEvent(options: {
   body?: unknown;
   caller?: Caller;
 }): HttpEvent {
-  const rawQueryString = options.query?.toString() ?? '';
-  const queryStringParameters = options.query ? Object.fromEntries(options.query) : undefined;
-  return {
-    version: '2.0',
-    routeKey: options.routeKey,
-    rawPath: options.path,
-    rawQueryString,
-    headers: { 'content-type': 'application/json' },
-    queryStringParameters,
-    pathParameters: options.pathParameters,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: 'api.test.listbackup.invalid',
-      domainPrefix: 'api',
-      http: {
-        method: options.method,
-        path: options.path,
-        protocol: 'HTTP/1.1',
-        sourceIp: '127.0.0.1',
-        userAgent: 'jest',
-      },
-      requestId: uniqueId('req'),
-      routeKey: options.routeKey,
-      stage: '$default',
-      time: new Date().toUTCString(),
-      timeEpoch: Date.now(),
-      ...(options.caller
-        ? { authorizer: { lambda: { userId: options.caller.userId, accountId: options.caller.accountId } } }
-        : {}),
-    },
-  } as HttpEvent;
+  return buildEvent({ ...options, headers: { 'content-type': 'application/json' } });
 }
 
 export interface FlowHarness {
@@ -291,8 +225,7 @@ export async function startFlowHarness(
         // The handlers' module-scope SDK clients keep sockets open; close them so the worker can exit.
         const clients = await import('../../lambda/store/clients');
         for (const client of [clients.dynamo, clients.secrets, clients.events, clients.kms]) client.destroy();
-        dynamo?.destroy();
-        dynamo = undefined;
+        closeDb();
         await aws.stop();
         rmSync(dir, { recursive: true, force: true });
       }
@@ -347,8 +280,7 @@ export async function startLocalStack(options: Partial<AuthServerOptions> = {}):
     } finally {
       await auth?.stop();
       await aws.stop();
-      dynamo?.destroy();
-      dynamo = undefined;
+      closeDb();
       rmSync(dir, { recursive: true, force: true });
     }
   };

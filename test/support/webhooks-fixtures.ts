@@ -19,13 +19,14 @@ import {
   type ConnectionItem,
   type SourceItem,
 } from '../../lambda/records/shapes';
-import { physicalTableName } from '../../lambda/store/tables';
-import { TEST_SECRET_PREFIX, TEST_TABLE_PREFIX } from '../support/constants';
-import { seedTokens, stored } from '../support/vault';
+import { TEST_SECRET_PREFIX } from './constants';
+import { seedTokens, stored } from './vault';
 import type { HttpEvent, HttpResult } from '../../lambda/shared/http';
+import { httpEvent } from './events';
 
-export const table = (name: Parameters<typeof physicalTableName>[1]) =>
-  physicalTableName(TEST_TABLE_PREFIX, name);
+import { tableName as table } from './dynamo';
+
+export { table };
 export const uid = (prefix: string) => `${prefix}_${randomBytes(8).toString('hex')}`;
 
 export interface World {
@@ -194,39 +195,20 @@ export function eventsFor(
     .filter((e) => e.detail.accountId === accountId);
 }
 
-/** An HTTP API (payload v2) request to the webhook route. */
+/** An HTTP API (payload v2) request to the webhook route, its body as the provider sent it. */
 export function webhookEvent(
   provider: string,
   raw: Buffer,
   headers: Record<string, string>,
   base64 = false,
 ): HttpEvent {
-  return {
-    version: '2.0',
+  return httpEvent({
+    method: 'POST',
+    path: `/integrations/webhooks/${provider}`,
     routeKey: 'POST /integrations/webhooks/{provider}',
-    rawPath: `/integrations/webhooks/${provider}`,
-    rawQueryString: '',
     headers: { 'content-type': 'application/json', ...headers },
     pathParameters: { provider },
     isBase64Encoded: base64,
     body: base64 ? raw.toString('base64') : raw.toString('utf8'),
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: 'api.test.listbackup.invalid',
-      domainPrefix: 'api',
-      http: {
-        method: 'POST',
-        path: `/integrations/webhooks/${provider}`,
-        protocol: 'HTTP/1.1',
-        sourceIp: '127.0.0.1',
-        userAgent: 'test',
-      },
-      requestId: uid('req'),
-      routeKey: 'POST /integrations/webhooks/{provider}',
-      stage: '$default',
-      time: new Date().toISOString(),
-      timeEpoch: Date.now(),
-    },
-  } as HttpEvent;
+  });
 }

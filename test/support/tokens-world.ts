@@ -8,16 +8,11 @@ import { startAwsStandins, type AwsStandins, type PublishedEvent } from '../../s
 import type { ProviderId } from '../../lambda/providers/types';
 import type { HttpEvent, HttpResult } from '../../lambda/shared/http';
 import type { TokenConfig } from '../../lambda/tokens/config';
-import {
-  startAuthServer,
-  seedClientCredentials,
-  consentOverHttp,
-  type AuthServer,
-} from '../support/auth-server';
-import { captureOutput, type Capture } from '../support/capture';
-import { TEST_API_URL, TEST_SECRET_PREFIX } from '../support/constants';
-import { httpEvent } from '../support/events';
-import { stored } from '../support/vault';
+import { startAuthServer, seedClientCredentials, consentOverHttp, type AuthServer } from './auth-server';
+import { captureOutput, type Capture } from './capture';
+import { TEST_API_URL, TEST_SECRET_PREFIX } from './constants';
+import { httpEvent } from './events';
+import { stored } from './vault';
 
 type Http = (event: HttpEvent) => Promise<HttpResult>;
 
