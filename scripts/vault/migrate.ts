@@ -6,7 +6,12 @@ import { tokenLookup } from '../../lambda/records/shapes';
 import { dynamoKmsVault, sealIfUnsealed } from '../../lambda/store/vault-dynamodb';
 import { lookupFields, writeTokenItem } from '../../lambda/store/token-items';
 import { VersionConflict, type TokenRef, type VaultSettings } from '../../lambda/store/vault-entry';
-import { TOKEN_SECRET_NAME, deleteSecret, readSecret } from '../../lambda/store/vault-secrets';
+import {
+  TOKEN_SECRET_NAME,
+  deleteSecret,
+  readSecret,
+  tokenSecretName,
+} from '../../lambda/store/vault-secrets';
 
 export interface MigrateOptions {
   dryRun: boolean;
@@ -57,7 +62,38 @@ async function* tokenSecrets(client: SecretsManagerClient): AsyncGenerator<Token
   } while (next);
 }
 
-const nameOf = (ref: TokenRef) => `sources/${ref.accountId}/${ref.sourceId}/oauth-tokens`;
+const nameOf = (ref: TokenRef) => tokenSecretName(ref.accountId, ref.sourceId);
+const idOf = (ref: TokenRef) => `${ref.accountId}/${ref.sourceId}`;
+
+/**
+ * Visits each live token secret, at most `ratePerSecond` a second. A failure is counted and logged (ids and the
+ * error only) and the pass goes on: running it again retries what failed.
+ */
+async function eachSecret(
+  options: MigrateOptions,
+  deps: MigrateDeps,
+  counts: MigrateCounts,
+  visit: (ref: TokenRef) => Promise<void>,
+): Promise<MigrateCounts> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const interval = 1000 / Math.max(options.ratePerSecond, 0.1);
+  let nextAt = Date.now();
+  for await (const ref of tokenSecrets(deps.secrets)) {
+    const wait = nextAt - Date.now();
+    if (wait > 0) await sleep(wait);
+    nextAt = Math.max(nextAt, Date.now()) + interval;
+    counts.seen += 1;
+    try {
+      await visit(ref);
+    } catch (error) {
+      counts.failed += 1;
+      deps.log(
+        `failed ${idOf(ref)}: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? ''}`,
+      );
+    }
+  }
+  return counts;
+}
 
 /**
  * One pass over the stage's token secrets. Each is copied with a write that succeeds only while the item holds no
@@ -76,49 +112,35 @@ export async function migrate(options: MigrateOptions, deps: MigrateDeps): Promi
   };
   if (deps.settings.backend === 'secrets-manager') return backfillLookups(options, deps, counts);
   const vault = dynamoKmsVault({ ...deps.settings, readFallback: false });
-  const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-  const interval = 1000 / Math.max(options.ratePerSecond, 0.1);
-  let nextAt = Date.now();
-  for await (const ref of tokenSecrets(deps.secrets)) {
-    const wait = nextAt - Date.now();
-    if (wait > 0) await sleep(wait);
-    nextAt = Math.max(nextAt, Date.now()) + interval;
-    counts.seen += 1;
-    const id = `${ref.accountId}/${ref.sourceId}`;
-    try {
-      const sealed = await vault.read(ref);
-      if (sealed) counts.alreadyThere += 1;
+  return eachSecret(options, deps, counts, async (ref) => {
+    const sealed = await vault.read(ref);
+    if (sealed) counts.alreadyThere += 1;
+    else {
+      const document = await readSecret(nameOf(ref));
+      if (!document) {
+        // Deleted between the listing and now (a disconnect): nothing to move.
+        deps.log(`skipped ${idOf(ref)}: the secret is gone`);
+        return;
+      }
+      if (options.dryRun) counts.copied += 1;
       else {
-        const document = await readSecret(nameOf(ref));
-        if (!document) {
-          // Deleted between the listing and now (a disconnect): nothing to move.
-          deps.log(`skipped ${id}: the secret is gone`);
-          continue;
-        }
-        if (options.dryRun) counts.copied += 1;
-        else {
-          const lookup = tokenLookup(resolveProvider(document.provider, {}), document);
-          if (await sealIfUnsealed(deps.settings, ref, document, lookup)) {
-            const check = await (await vault.read(ref))?.openAll();
-            if (check?.accessToken !== document.accessToken || check?.refreshToken !== document.refreshToken)
-              throw new Error('the copied item does not open to the secret it came from');
-            counts.copied += 1;
-          } else counts.alreadyThere += 1;
-        }
+        const lookup = tokenLookup(resolveProvider(document.provider, {}), document);
+        if (await sealIfUnsealed(deps.settings, ref, document, lookup)) {
+          const check = await (await vault.read(ref))?.openAll();
+          if (check?.accessToken !== document.accessToken || check?.refreshToken !== document.refreshToken)
+            throw new Error('the copied item does not open to the secret it came from');
+          counts.copied += 1;
+        } else counts.alreadyThere += 1;
       }
-      if (options.deleteSecrets && !options.dryRun) {
-        // Only once the table's item opens: the secret is the fallback until then.
-        if (await (await vault.read(ref))?.openAccess()) {
-          await deleteSecret(nameOf(ref), 'recoverable');
-          counts.secretsDeleted += 1;
-        } else counts.secretsKept += 1;
-      }
-    } catch (error) {
-      counts.failed += 1;
-      deps.log(`failed ${id}: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? ''}`);
     }
-  }
-  return counts;
+    if (options.deleteSecrets && !options.dryRun) {
+      // Only once the table's item opens: the secret is the fallback until then.
+      if (await (await vault.read(ref))?.openAccess()) {
+        await deleteSecret(nameOf(ref), 'recoverable');
+        counts.secretsDeleted += 1;
+      } else counts.secretsKept += 1;
+    }
+  });
 }
 
 /**
@@ -134,42 +156,28 @@ async function backfillLookups(
 ): Promise<MigrateCounts> {
   if (options.deleteSecrets)
     throw new Error('--delete-secrets: the secrets-manager backend keeps its secrets');
-  const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-  const interval = 1000 / Math.max(options.ratePerSecond, 0.1);
-  let nextAt = Date.now();
-  for await (const ref of tokenSecrets(deps.secrets)) {
-    const wait = nextAt - Date.now();
-    if (wait > 0) await sleep(wait);
-    nextAt = Math.max(nextAt, Date.now()) + interval;
-    counts.seen += 1;
-    const id = `${ref.accountId}/${ref.sourceId}`;
-    try {
-      const document = await readSecret(nameOf(ref));
-      if (!document) {
-        deps.log(`skipped ${id}: the secret is gone`);
-        continue;
-      }
-      const lookup = tokenLookup(resolveProvider(document.provider, {}), document);
-      if (options.dryRun) {
-        counts.copied += 1;
-        continue;
-      }
-      try {
-        await writeTokenItem(
-          deps.settings.table,
-          ref,
-          { ...lookupFields(lookup), updatedAt: new Date().toISOString() },
-          'new',
-        );
-        counts.copied += 1;
-      } catch (error) {
-        if (!(error instanceof VersionConflict)) throw error;
-        counts.alreadyThere += 1;
-      }
-    } catch (error) {
-      counts.failed += 1;
-      deps.log(`failed ${id}: ${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? ''}`);
+  return eachSecret(options, deps, counts, async (ref) => {
+    const document = await readSecret(nameOf(ref));
+    if (!document) {
+      deps.log(`skipped ${idOf(ref)}: the secret is gone`);
+      return;
     }
-  }
-  return counts;
+    if (options.dryRun) {
+      counts.copied += 1;
+      return;
+    }
+    const lookup = tokenLookup(resolveProvider(document.provider, {}), document);
+    try {
+      await writeTokenItem(
+        deps.settings.table,
+        ref,
+        { ...lookupFields(lookup), updatedAt: new Date().toISOString() },
+        'new',
+      );
+      counts.copied += 1;
+    } catch (error) {
+      if (!(error instanceof VersionConflict)) throw error;
+      counts.alreadyThere += 1;
+    }
+  });
 }
