@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TABLES, physicalTableName, type TokenIndex } from '../lambda/store/tables';
 import type { VaultBackend } from '../lambda/shared/env';
+import { tokenKeyAlias } from '../lambda/store/vault-entry';
 import type { HandlerFunction } from './handler-function';
 
 const SCHEMA = TABLES['oauth-tokens'];
@@ -156,7 +157,7 @@ export class TokenVault extends Construct {
     if (props.backend === 'dynamodb-kms') {
       this.key = new kms.Key(this, 'Key', {
         description: `Wraps the data keys of the OAuth tokens of stage ${props.stage} (listbackup-integrations)`,
-        alias: `alias/listbackup-integrations/${props.stage}/tokens`,
+        alias: tokenKeyAlias(props.stage),
         enableKeyRotation: true,
         removalPolicy: RemovalPolicy.RETAIN,
         // Administrators manage the key; only the token-handling functions' roles (added per grant) use it.

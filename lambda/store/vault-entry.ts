@@ -68,6 +68,11 @@ export interface VaultSettings {
   readFallback: boolean;
 }
 
+/** Alias of a stage's token key: the stack creates it; the local run, the migration and the preflight name it. */
+export function tokenKeyAlias(stage: string): string {
+  return `alias/listbackup-integrations/${stage}/tokens`;
+}
+
 /** The parts of a document that are not its tokens. */
 export function infoOf(document: TokenDocument): TokenInfo {
   const { accessToken: _a, refreshToken, ...info } = document;

@@ -1,7 +1,10 @@
 // KMS for tests and the local run: moto_server (moto 5) on a free loopback port, with the stage's token key.
 import type { ChildProcess } from 'node:child_process';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
+import { tokenKeyAlias } from '../../lambda/store/vault-entry';
 import { freePort, spawnGuardedCommand } from './dynamo-local';
+
+export { tokenKeyAlias };
 
 export interface KmsLocal {
   endpoint: string;
@@ -69,11 +72,6 @@ export async function startKmsLocal(port?: number): Promise<KmsLocal> {
     client.destroy();
   }
   return { endpoint, process: child, stop };
-}
-
-/** Alias of a stage's token key (the stack creates the same one: lib/token-vault.ts). */
-export function tokenKeyAlias(stage: string): string {
-  return `alias/listbackup-integrations/${stage}/tokens`;
 }
 
 /** The ARN of the stage's token key at `endpoint`, created (with its alias) when missing. */
